@@ -1,0 +1,95 @@
+"""The ``covidmeet-ds`` command line: parse arguments, call the library, format output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .anchor import anchor_files
+from .schemas import schema_texts, stale_schemas, write_schemas
+from .validate import render, validate_corpus
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    problems = validate_corpus(args.root, [Path(p) for p in args.paths])
+    output = render(problems, args.format)
+    if output:
+        print(output)
+    if args.format == "text":
+        summary = f"{len(problems)} problem(s)" if problems else "all annotations valid"
+        print(summary, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _cmd_anchor(args: argparse.Namespace) -> int:
+    changed, problems = anchor_files(args.root, [Path(p) for p in args.paths])
+    for line in changed:
+        print(line)
+    if problems:
+        print(render(problems, "text"))
+        print(f"{len(problems)} problem(s); files with problems were not changed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    if args.write:
+        for relative in write_schemas(args.root):
+            print(f"wrote {relative}")
+        return 0
+    if args.check:
+        stale = stale_schemas(args.root)
+        for relative in stale:
+            print(f"{relative} is stale: run `covidmeet-ds schema --write`", file=sys.stderr)
+        return 1 if stale else 0
+    sys.stdout.write(next(iter(schema_texts().values())))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="covidmeet-ds",
+        description="Validate, anchor and publish the covidmeet_ds annotated dataset.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def root_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--root", type=Path, default=Path("."), help="corpus root (default: current directory)"
+        )
+
+    validate = commands.add_parser(
+        "validate", help="check the manifest and every annotation against schema and raw text"
+    )
+    root_option(validate)
+    validate.add_argument(
+        "--format", choices=("text", "github", "json"), default="text", help="output format"
+    )
+    validate.add_argument("paths", nargs="*", help="annotation files to check (default: all)")
+    validate.set_defaults(run=_cmd_validate)
+
+    anchor = commands.add_parser("anchor", help="fill in or repair evidence offsets from quotes")
+    root_option(anchor)
+    anchor.add_argument("paths", nargs="*", help="annotation files to anchor (default: all)")
+    anchor.set_defaults(run=_cmd_anchor)
+
+    schema = commands.add_parser("schema", help="print, write or check the JSON Schema files")
+    root_option(schema)
+    mode = schema.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="write schema/*.schema.json")
+    mode.add_argument("--check", action="store_true", help="exit 1 when schema/ is stale")
+    schema.set_defaults(run=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

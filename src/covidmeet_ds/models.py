@@ -1,0 +1,435 @@
+"""Pydantic models of the data contract: annotations and the raw-corpus manifest.
+
+These models are the single source of truth for the JSON Schema in ``schema/`` and for every check
+that can be made on an annotation alone. Checks that need the raw text (evidence offsets, sha256)
+live in :mod:`covidmeet_ds.validate`.
+
+Errors that concern one item of a list carry ``ctx["at"]``, a location relative to the field that
+raised them, so that reports can point at the exact YAML line (see ``validate``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from functools import cache
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .taxonomy import category_names, provincial_names
+
+DATE_WINDOW = (date(2019, 12, 1), date(2023, 12, 31))
+"""Meetings about COVID-19 prevention fall in this window; dates outside it are errors."""
+
+PROVINCE_LEVEL_MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})
+
+DOC_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+"""Lower-case ASCII letters, digits and single inner hyphens: safe as a file name everywhere."""
+
+_PINYIN_READING = re.compile(
+    r"\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*\)"
+)
+
+NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
+DocId = Annotated[str, StringConstraints(pattern=DOC_ID_PATTERN, max_length=80)]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+Level = Literal["national", "provincial", "prefectural", "county", "township"]
+LEVELS: tuple[str, ...] = Level.__args__
+Role = Literal["presided", "spoke", "attended"]
+ROLES: tuple[str, ...] = Role.__args__
+QualityFlag = Literal[
+    "traditional",
+    "pinyin_injected",
+    "redacted",
+    "spun",
+    "boilerplate",
+    "html",
+    "spam",
+    "page_split",
+]
+Category = Literal[category_names()]  # type: ignore[valid-type]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        use_attribute_docstrings=True,
+        validate_default=False,
+    )
+
+
+def _custom_error(kind: str, message: str, at: tuple = ()) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, {"at": at} if at else None)
+
+
+@cache
+def _to_simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+class Evidence(_Strict):
+    """An exact quote of the raw file, anchored by character offsets."""
+
+    quote: NonEmptyStr
+    """The exact text of the raw file that supports the value (no normalisation, no ellipsis)."""
+    start: Annotated[int, Field(ge=0)]
+    """Offset of the quote's first character: a Python ``str`` index into the UTF-8-decoded raw
+    file, so that ``raw[start:end] == quote``."""
+    end: int
+    """Offset one past the quote's last character (``end - start == len(quote)``)."""
+
+    @field_validator("end")
+    @classmethod
+    def _end_matches_quote(cls, end: int, info: ValidationInfo) -> int:
+        start, quote = info.data.get("start"), info.data.get("quote")
+        if start is not None and quote is not None and end - start != len(quote):
+            raise _custom_error(
+                "offset_length",
+                f"end - start is {end - start} but the quote has {len(quote)} characters "
+                "(run `covidmeet-ds anchor` to repair offsets)",
+            )
+        return end
+
+
+class MeetingDate(_Strict):
+    """When the meeting took place (not when the page was published or scraped)."""
+
+    value: str | None
+    """ISO 8601 at reduced precision: ``2020-03-16``, ``2020-03`` or ``2020``; null when the text
+    does not let a reader establish the year (then say why in ``note``)."""
+    precision: Literal["day", "month", "year", "unknown"]
+    """How much of the date is known; must agree with the form of ``value``."""
+    time_of_day: Literal["morning", "afternoon", "evening"] | None = None
+    """上午 → morning, 下午 → afternoon, 晚上/晚 → evening; null when the text does not say."""
+    year_basis: Literal["explicit", "publication", "context", "unknown"]
+    """Where the year comes from: ``explicit`` (written near the meeting), ``publication`` (the
+    article's own publication date), ``context`` (events or terms that date the text), or
+    ``unknown`` (no value)."""
+    evidence: Evidence | None = None
+    """The date expression as written (``3月16日下午``); required when ``value`` is set."""
+    note: str | None = None
+    """Why the value is null, or how the year was inferred when ``year_basis`` is ``context``."""
+
+    @field_validator("value")
+    @classmethod
+    def _value_is_iso_in_window(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
+        if not match:
+            raise _custom_error(
+                "date_format", f"{value!r} is not ISO 8601 YYYY, YYYY-MM or YYYY-MM-DD"
+            )
+        year, month, day = (int(g) if g else None for g in match.groups())
+        try:
+            earliest = date(year, month or 1, day or 1)
+        except ValueError:
+            raise _custom_error("date_impossible", f"{value} is not a calendar date") from None
+        if day:
+            latest = earliest
+        elif month:
+            latest = date(year, month, calendar.monthrange(year, month)[1])
+        else:
+            latest = date(year, 12, 31)
+        lo, hi = DATE_WINDOW
+        if latest < lo or earliest > hi:
+            raise _custom_error(
+                "date_window",
+                f"{value} is outside the plausible window {lo.isoformat()} … {hi.isoformat()}",
+            )
+        return value
+
+    @field_validator("precision")
+    @classmethod
+    def _precision_agrees(cls, precision: str, info: ValidationInfo) -> str:
+        if "value" not in info.data:
+            return precision
+        value = info.data["value"]
+        expected = {None: "unknown", 4: "year", 7: "month", 10: "day"}[
+            None if value is None else len(value)
+        ]
+        if precision != expected:
+            raise _custom_error(
+                "precision_mismatch",
+                f"precision is {precision!r} but value {value!r} has precision {expected!r}",
+            )
+        return precision
+
+    @field_validator("year_basis")
+    @classmethod
+    def _basis_agrees(cls, basis: str, info: ValidationInfo) -> str:
+        if "value" not in info.data:
+            return basis
+        if info.data["value"] is None and basis != "unknown":
+            raise _custom_error("year_basis", "a null value must have year_basis 'unknown'")
+        if info.data["value"] is not None and basis == "unknown":
+            raise _custom_error(
+                "year_basis", "a dated value needs year_basis explicit, publication or context"
+            )
+        return basis
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_when_dated(
+        cls, evidence: Evidence | None, info: ValidationInfo
+    ) -> Evidence | None:
+        if evidence is None and info.data.get("value") is not None:
+            raise _custom_error("evidence_missing", "a dated value needs evidence")
+        return evidence
+
+    @field_validator("note")
+    @classmethod
+    def _note_when_null(cls, note: str | None, info: ValidationInfo) -> str | None:
+        if not note and "value" in info.data and info.data["value"] is None:
+            raise _custom_error("reason_missing", "a null date needs a note saying why")
+        if not note and info.data.get("year_basis") == "context":
+            raise _custom_error(
+                "reason_missing", "year_basis 'context' needs a note naming the anchor"
+            )
+        return note
+
+
+class MeetingLevel(_Strict):
+    """The administrative level of the body that held the meeting, and its jurisdiction."""
+
+    level: Level
+    """national / provincial / prefectural / county / township. Province-level municipalities
+    (北京, 天津, 上海, 重庆) are provincial even when the text says 市."""
+    jurisdiction: str | None
+    """Official full name of the area governed (湖北省, 上海市, 中华人民共和国); null when the
+    text does not name it (then say why in ``note``)."""
+    evidence: Evidence
+    """The words that show the level: the convener, the meeting's name or an official's title."""
+    note: str | None = None
+    """Why the jurisdiction is null, or how it was identified when the text does not spell it."""
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _jurisdiction_agrees(cls, jurisdiction: str | None, info: ValidationInfo) -> str | None:
+        level = info.data.get("level")
+        if jurisdiction is None or level is None:
+            return jurisdiction
+        if jurisdiction in PROVINCE_LEVEL_MUNICIPALITIES and level != "provincial":
+            raise _custom_error(
+                "level_mismatch",
+                f"{jurisdiction} is a province-level municipality: level must be 'provincial'",
+            )
+        if level == "provincial" and jurisdiction not in provincial_names():
+            raise _custom_error(
+                "jurisdiction_unknown",
+                f"{jurisdiction!r} is not the full name of a provincial-level division "
+                "(e.g. 湖北省, 上海市, 广西壮族自治区)",
+            )
+        if level != "provincial" and jurisdiction in provincial_names():
+            raise _custom_error(
+                "level_mismatch", f"{jurisdiction} is provincial-level, but level is {level!r}"
+            )
+        if level == "national" and jurisdiction != "中华人民共和国":
+            raise _custom_error(
+                "level_mismatch", "a national meeting's jurisdiction is 中华人民共和国"
+            )
+        return jurisdiction
+
+    @field_validator("note")
+    @classmethod
+    def _note_when_null(cls, note: str | None, info: ValidationInfo) -> str | None:
+        if not note and "jurisdiction" in info.data and info.data["jurisdiction"] is None:
+            raise _custom_error("reason_missing", "a null jurisdiction needs a note saying why")
+        return note
+
+
+class Speaker(_Strict):
+    """A person who took part in the meeting (not a leader whose words are studied or quoted)."""
+
+    name: NonEmptyStr
+    """Full personal name as written, in Simplified script (刘家义)."""
+    titles: list[NonEmptyStr]
+    """Each title separately, as written at the meeting (省委书记、省长 → two titles)."""
+    roles: list[Role] = Field(min_length=1)
+    """What the person did: presided (主持), spoke (讲话/强调/指出), attended (出席/参加)."""
+    evidence: Evidence
+    """The sentence that names the person and their part in the meeting."""
+
+    @field_validator("roles")
+    @classmethod
+    def _roles_are_a_set(cls, roles: list[str]) -> list[str]:
+        for i, role in enumerate(roles):
+            if role in roles[:i]:
+                raise _custom_error("duplicate_role", f"role {role!r} is listed twice", (i,))
+        return roles
+
+
+class Requirement(_Strict):
+    """One directive the meeting issued."""
+
+    ordinal: Annotated[int, Field(ge=1)] | None
+    """Position in its enumerated list (一是 → 1); null when the directive is not enumerated."""
+    section: Annotated[int, Field(ge=1)] | None
+    """Ordinal of the parent item when items are nested (一、… 一是 …), else null."""
+    text: NonEmptyStr
+    """The directive in Simplified script with injected pinyin and page-split markers removed."""
+    category: Category
+    """The requirement category (see the taxonomy in the guidelines)."""
+    evidence: Evidence
+    """The exact raw quote of the directive."""
+
+    @field_validator("text")
+    @classmethod
+    def _text_is_clean_simplified(cls, text: str) -> str:
+        reading = _PINYIN_READING.search(text)
+        if reading:
+            raise _custom_error(
+                "pinyin_in_text", f"remove the injected pinyin reading {reading.group()!r}"
+            )
+        simplified = _to_simplified().convert(text)
+        if simplified != text:
+            chars = "".join(sorted({a for a, b in zip(text, simplified, strict=False) if a != b}))
+            raise _custom_error(
+                "not_simplified", f"text must be in Simplified script; convert: {chars}"
+            )
+        return text
+
+
+class Meeting(_Strict):
+    """One meeting described by a report."""
+
+    meeting_id: Annotated[str, StringConstraints(pattern=r"^m[1-9][0-9]*$")]
+    """Identifier unique within the document: m1, m2, … in order of first mention."""
+    name: str | None
+    """The meeting as the text calls it (全省疫情防控工作电视电话会议); null if it is unnamed."""
+    convener: str | None
+    """The body that held the meeting as written (国务院, 省委常委会); null if not stated."""
+    evidence: Evidence
+    """The passage that reports the meeting was held."""
+    date: MeetingDate
+    """When the meeting took place."""
+    level: MeetingLevel
+    """Administrative level and jurisdiction of the convening body."""
+    speakers: list[Speaker]
+    """People who presided, spoke at or attended the meeting, in order of mention."""
+    requirements: list[Requirement]
+    """Directives issued at the meeting, in text order."""
+
+    @field_validator("requirements")
+    @classmethod
+    def _ordinals_run_without_gaps(cls, requirements: list[Requirement]) -> list[Requirement]:
+        top_level = {r.ordinal for r in requirements if r.section is None and r.ordinal}
+        last_in_list: dict[int | None, int] = {}
+        for i, requirement in enumerate(requirements):
+            if requirement.section is not None and requirement.section not in top_level:
+                raise _custom_error(
+                    "section_unknown",
+                    f"section {requirement.section} is not the ordinal of a top-level requirement",
+                    (i, "section"),
+                )
+            if requirement.ordinal is None:
+                continue
+            expected = last_in_list.get(requirement.section, 0) + 1
+            if requirement.ordinal != expected:
+                raise _custom_error(
+                    "ordinal_gap",
+                    f"ordinals of one list must run 1, 2, 3…: expected {expected}, "
+                    f"found {requirement.ordinal}",
+                    (i, "ordinal"),
+                )
+            last_in_list[requirement.section] = requirement.ordinal
+        return requirements
+
+
+class Annotation(_Strict):
+    """All meetings of one report, as labelled by one annotator (a person or the rules)."""
+
+    doc_id: DocId
+    """The document's id in ``raw/manifest.yaml``; also the annotation's file name."""
+    annotator: Literal["hand", "rule"]
+    """``hand`` for gold labels written by reading, ``rule`` for output of the extractors."""
+    annotator_version: NonEmptyStr
+    """For hand: the guidelines version followed; for rule: the package version that ran."""
+    raw_sha256: Sha256
+    """sha256 of the raw file when it was annotated; a raw file edited later is an error."""
+    meetings: list[Meeting]
+    """Every meeting the report describes, in order of first mention."""
+    quality_flags: list[QualityFlag]
+    """Kinds of noise present in the raw file."""
+    notes: str | None = None
+    """Free-text remarks: decisions, doubts, things the text hides."""
+
+    @field_validator("meetings")
+    @classmethod
+    def _meeting_ids_unique(cls, meetings: list[Meeting]) -> list[Meeting]:
+        seen: set[str] = set()
+        for i, meeting in enumerate(meetings):
+            if meeting.meeting_id in seen:
+                raise _custom_error(
+                    "duplicate_meeting_id",
+                    f"meeting_id {meeting.meeting_id!r} is used twice",
+                    (i, "meeting_id"),
+                )
+            seen.add(meeting.meeting_id)
+        return meetings
+
+    @field_validator("quality_flags")
+    @classmethod
+    def _flags_unique(cls, flags: list[str]) -> list[str]:
+        for i, flag in enumerate(flags):
+            if flag in flags[:i]:
+                raise _custom_error("duplicate_flag", f"flag {flag!r} is listed twice", (i,))
+        return flags
+
+
+class ManifestEntry(_Strict):
+    """One raw report."""
+
+    doc_id: DocId
+    """Stable id, assigned once when the report is added; never derived from a path."""
+    file: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.txt$")]
+    """File name inside ``raw/`` (no directories)."""
+    sha256: Sha256
+    """sha256 of the file's bytes; raw files are immutable."""
+    title: NonEmptyStr
+    """The report's headline as the page shows it."""
+    source_site: NonEmptyStr
+    """The site the page was scraped from, as shown in the text (网易山东, …)."""
+    source_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None
+    """URL of the page; null when the text does not give it."""
+    script: Literal["simplified", "traditional"]
+    """Script of the report's body."""
+    published: Annotated[date, Field(strict=False)] | None
+    """Publication date shown by the page itself (not of unrelated headlines); null if none."""
+    status: Literal["annotated", "unannotated"]
+    """``annotated`` documents must have exactly one hand annotation."""
+
+
+class Manifest(_Strict):
+    """``raw/manifest.yaml``: every raw report exactly once."""
+
+    documents: list[ManifestEntry]
+    """The raw reports, in the order they were added."""
+
+    @field_validator("documents")
+    @classmethod
+    def _ids_and_files_unique(cls, documents: list[ManifestEntry]) -> list[ManifestEntry]:
+        for key in ("doc_id", "file"):
+            seen: set[str] = set()
+            for i, entry in enumerate(documents):
+                value = getattr(entry, key)
+                if value in seen:
+                    raise _custom_error(
+                        f"duplicate_{key}", f"{key} {value!r} is listed twice", (i, key)
+                    )
+                seen.add(value)
+        return documents

@@ -1,0 +1,92 @@
+"""Requirement categories and the gazetteer of provincial-level divisions, read from package data.
+
+Both lists live in YAML under ``covidmeet_ds/data`` so that code, JSON Schema, guidelines and
+(later) Parquet class labels are all derived from one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Category:
+    """One requirement category with its cross-walks to CoronaNet and OxCGRT."""
+
+    name: str
+    label: str
+    definition: str
+    cues: tuple[str, ...]
+    coronanet: str | None
+    oxcgrt: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Province:
+    """A provincial-level division: full name, short name and one-character abbreviation."""
+
+    name: str
+    short: str
+    abbreviation: str
+    kind: str
+
+
+def _read_data(name: str) -> dict:
+    text = (
+        resources.files("covidmeet_ds").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    )
+    return yaml.safe_load(text)
+
+
+@cache
+def categories() -> tuple[Category, ...]:
+    """All requirement categories, in their public (ClassLabel) order."""
+    rows = _read_data("taxonomy.yaml")["categories"]
+    return tuple(
+        Category(
+            name=row["name"],
+            label=row["label"],
+            definition=row["definition"],
+            cues=tuple(row["cues"]),
+            coronanet=row["coronanet"],
+            oxcgrt=tuple(row["oxcgrt"]),
+        )
+        for row in rows
+    )
+
+
+@cache
+def category_names() -> tuple[str, ...]:
+    return tuple(category.name for category in categories())
+
+
+@cache
+def provinces() -> tuple[Province, ...]:
+    """The 34 provincial-level divisions of China."""
+    return tuple(Province(**row) for row in _read_data("provinces.yaml")["provinces"])
+
+
+@cache
+def provincial_names() -> frozenset[str]:
+    """Official full names of provincial-level divisions (湖北省, 上海市, 广西壮族自治区, …)."""
+    return frozenset(province.name for province in provinces())
+
+
+def taxonomy_markdown() -> str:
+    """The taxonomy as a Markdown table; the guidelines embed exactly this text."""
+    lines = [
+        "| category | 中文 / English | definition | cue words | CoronaNet policy type | OxCGRT |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in categories():
+        cues = "、".join(c.cues) or "—"
+        oxcgrt = ", ".join(c.oxcgrt) or "none"
+        coronanet = c.coronanet or "none"
+        lines.append(
+            f"| `{c.name}` | {c.label} | {c.definition} | {cues} | {coronanet} | {oxcgrt} |"
+        )
+    return "\n".join(lines) + "\n"

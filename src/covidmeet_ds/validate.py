@@ -1,0 +1,386 @@
+"""Validation of the corpus: manifest, raw files and every annotation, against schema and text.
+
+Everything here returns :class:`Problem` values; nothing is printed and nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .corpus import (
+    ANNOTATION_SCHEMA,
+    ANNOTATORS,
+    MODELINE_PREFIX,
+    InputError,
+    Layout,
+    Loc,
+    YamlDocument,
+    annotation_files,
+    decode_utf8,
+    modeline,
+    parse_yaml,
+    read_text,
+    sha256_bytes,
+)
+from .models import DOC_ID_PATTERN, Annotation, Evidence, Manifest, ManifestEntry
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong, located in a file (1-based line and column) and a field path."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+    def github(self) -> str:
+        title = self.field or "validate"
+        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return (
+            f"::error file={self.file},line={self.line},col={self.column},title={title}::{message}"
+        )
+
+
+def render(problems: Sequence[Problem], fmt: str) -> str:
+    """Problems as ``text`` (one per line), ``github`` workflow commands or a ``json`` list."""
+    if fmt == "json":
+        return json.dumps([asdict(p) for p in problems], ensure_ascii=False, indent=2)
+    if fmt == "github":
+        return "\n".join(p.github() for p in problems)
+    return "\n".join(str(p) for p in problems)
+
+
+def field_path(loc: Iterable[str | int]) -> str:
+    """``('meetings', 0, 'date', 'value')`` → ``meetings[0].date.value``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _problem(file: str, doc: YamlDocument | None, loc: Loc, message: str) -> Problem:
+    line, column = doc.locate(loc) if doc else (1, 1)
+    return Problem(file, line, column, field_path(loc), message)
+
+
+def _from_input_error(file: str, error: InputError) -> Problem:
+    return Problem(file, error.line, error.column, field_path(error.loc), error.message)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown field {error['loc'][-1]!r} (not in the schema; check its spelling)"
+    if kind == "missing":
+        return f"required field {error['loc'][-1]!r} is missing"
+    message = error["msg"]
+    if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"}:
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def schema_problems(file: str, doc: YamlDocument, error: ValidationError) -> list[Problem]:
+    """Pydantic errors as Problems, located through the YAML positions."""
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"]) + tuple((item.get("ctx") or {}).get("at", ()))
+        problems.append(_problem(file, doc, loc, _message(item)))
+    return problems
+
+
+def iter_evidence(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, Evidence]]:
+    """Every Evidence inside ``model`` with its location."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            here = (*loc, name) if index is None else (*loc, name, index)
+            if isinstance(item, Evidence):
+                yield here, item
+            elif isinstance(item, BaseModel):
+                yield from iter_evidence(item, here)
+
+
+def find_all(text: str, quote: str) -> list[int]:
+    """Start offsets of every (possibly overlapping) occurrence of ``quote`` in ``text``."""
+    starts, at = [], text.find(quote)
+    while at != -1:
+        starts.append(at)
+        at = text.find(quote, at + 1)
+    return starts
+
+
+def evidence_problem(raw: str, raw_name: str, evidence: Evidence) -> str | None:
+    """Why ``evidence`` does not anchor in ``raw``, or None when ``raw[start:end] == quote``."""
+    if raw[evidence.start : evidence.end] == evidence.quote:
+        return None
+    starts = find_all(raw, evidence.quote)
+    if starts:
+        where = ", ".join(f"{s}–{s + len(evidence.quote)}" for s in starts[:5])
+        return (
+            f"offsets {evidence.start}–{evidence.end} do not match the quote, which occurs at "
+            f"{where} in {raw_name} (run `covidmeet-ds anchor` to repair)"
+        )
+    if unicodedata.normalize("NFKC", evidence.quote) in unicodedata.normalize("NFKC", raw):
+        return (
+            f"quote not found in {raw_name}: it differs in character width "
+            "(e.g. ， vs , or （ vs (); copy the raw text exactly"
+        )
+    return f"quote not found in {raw_name}: quotes must be exact raw text"
+
+
+@dataclass
+class RawDocument:
+    """A manifest entry with its raw text (None when missing, undecodable or changed)."""
+
+    entry: ManifestEntry
+    index: int
+    text: str | None
+    sha256: str | None
+
+
+class _Validator:
+    def __init__(self, root: Path):
+        self.layout = Layout(root)
+        self.problems: list[Problem] = []
+        self.docs: dict[str, RawDocument] = {}
+        self.manifest_doc: YamlDocument | None = None
+        self.manifest_ok = False
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    # -- manifest and raw files --
+
+    def check_manifest(self) -> None:
+        layout = self.layout
+        name = layout.relative(layout.manifest)
+        if not layout.manifest.is_file():
+            self.add(Problem(name, 1, 1, "", "manifest is missing"))
+            return
+        try:
+            doc = parse_yaml(read_text(layout.manifest)[0])
+        except InputError as error:
+            self.add(_from_input_error(name, error))
+            return
+        self.manifest_doc = doc
+        try:
+            manifest = Manifest.model_validate(doc.data)
+        except ValidationError as error:
+            self.problems.extend(schema_problems(name, doc, error))
+            return
+        self.manifest_ok = True
+        for index, entry in enumerate(manifest.documents):
+            self.docs[entry.doc_id] = self._check_raw(name, doc, index, entry)
+        listed = {entry.file for entry in manifest.documents}
+        for path in sorted(layout.raw_dir.glob("*.txt")):
+            if path.name not in listed:
+                self.add(Problem(layout.relative(path), 1, 1, "", f"not listed in {name}: add it"))
+
+    def _check_raw(
+        self, name: str, doc: YamlDocument, index: int, entry: ManifestEntry
+    ) -> RawDocument:
+        path = self.layout.raw_dir / entry.file
+        raw_name = self.layout.relative(path)
+        loc: Loc = ("documents", index)
+        if not path.is_file():
+            self.add(_problem(name, doc, (*loc, "file"), f"{raw_name} does not exist"))
+            return RawDocument(entry, index, None, None)
+        data = path.read_bytes()
+        sha = sha256_bytes(data)
+        if sha != entry.sha256:
+            self.add(
+                _problem(
+                    name,
+                    doc,
+                    (*loc, "sha256"),
+                    f"{raw_name} has sha256 {sha} but the manifest records {entry.sha256}: "
+                    "raw files are immutable (add a changed report as a new document)",
+                )
+            )
+        if not data.strip():
+            self.add(Problem(raw_name, 1, 1, "", "raw file is empty"))
+            return RawDocument(entry, index, None, sha)
+        try:
+            text = decode_utf8(data)
+        except InputError as error:
+            self.add(_from_input_error(raw_name, error))
+            return RawDocument(entry, index, None, sha)
+        return RawDocument(entry, index, text if sha == entry.sha256 else None, sha)
+
+    # -- annotations --
+
+    def check_annotation(self, annotator: str | None, path: Path) -> tuple[str, str] | None:
+        """Check one annotation file; returns (annotator, doc_id) when its identity is known."""
+        name = self.layout.relative(path)
+        if annotator is None:
+            self.add(
+                Problem(
+                    name,
+                    1,
+                    1,
+                    "",
+                    "not an annotation file: annotations live in "
+                    + " or ".join(f"annotations/{a}/" for a in ANNOTATORS),
+                )
+            )
+            return None
+        if path.suffix != ".yaml":
+            self.add(Problem(name, 1, 1, "", "annotation files are named <doc_id>.yaml"))
+            return None
+        try:
+            doc = parse_yaml(read_text(path)[0])
+        except InputError as error:
+            self.add(_from_input_error(name, error))
+            return None
+        if annotator == "hand":
+            first_line = doc.text.split("\n", 1)[0]
+            expected = modeline(self.layout, path, ANNOTATION_SCHEMA)
+            if first_line != expected:
+                found = "another modeline" if first_line.startswith(MODELINE_PREFIX) else "none"
+                self.add(
+                    Problem(name, 1, 1, "", f"first line must be `{expected}` (found {found})")
+                )
+        try:
+            annotation = Annotation.model_validate(doc.data)
+        except ValidationError as error:
+            self.problems.extend(schema_problems(name, doc, error))
+            return None
+        self._cross_check(name, path, doc, annotator, annotation)
+        return annotator, annotation.doc_id
+
+    def _cross_check(
+        self, name: str, path: Path, doc: YamlDocument, annotator: str, annotation: Annotation
+    ) -> None:
+        def problem(loc: Loc, message: str) -> None:
+            self.add(_problem(name, doc, loc, message))
+
+        if path.stem != annotation.doc_id:
+            problem(
+                ("doc_id",), f"doc_id {annotation.doc_id!r} does not match file name {path.name!r}"
+            )
+        if annotation.annotator != annotator:
+            problem(
+                ("annotator",),
+                f"annotator is {annotation.annotator!r} but the file is in "
+                f"annotations/{annotator}/",
+            )
+        raw = self.docs.get(annotation.doc_id)
+        if raw is None:
+            if self.manifest_ok:
+                problem(("doc_id",), f"{annotation.doc_id!r} is not in raw/manifest.yaml")
+            return
+        if annotator == "hand" and raw.entry.status != "annotated":
+            problem(
+                ("doc_id",),
+                "the manifest marks this document unannotated; set its status to annotated",
+            )
+        raw_name = f"raw/{raw.entry.file}"
+        if raw.sha256 is not None and annotation.raw_sha256 != raw.sha256:
+            problem(
+                ("raw_sha256",),
+                f"{raw_name} changed after annotation: it has sha256 {raw.sha256}, "
+                f"the annotation was made on {annotation.raw_sha256}",
+            )
+            return
+        if raw.text is None:
+            return
+        for loc, evidence in iter_evidence(annotation):
+            message = evidence_problem(raw.text, raw_name, evidence)
+            if message:
+                problem((*loc, "quote"), message)
+
+    def check_completeness(self, seen: dict[tuple[str, str], list[str]]) -> None:
+        name = self.layout.relative(self.layout.manifest)
+        for (annotator, doc_id), files in sorted(seen.items()):
+            for extra in files[1:]:
+                self.add(
+                    Problem(
+                        extra,
+                        1,
+                        1,
+                        "doc_id",
+                        f"second {annotator} annotation of {doc_id!r} (first: {files[0]})",
+                    )
+                )
+        for doc_id, raw in self.docs.items():
+            if raw.entry.status == "annotated" and ("hand", doc_id) not in seen:
+                expected = self.layout.relative(self.layout.annotation_path("hand", doc_id))
+                self.add(
+                    _problem(
+                        name,
+                        self.manifest_doc,
+                        ("documents", raw.index, "status"),
+                        f"status is annotated but {expected} does not exist",
+                    )
+                )
+
+
+def _annotator_of(layout: Layout, path: Path) -> str | None:
+    for annotator in ANNOTATORS:
+        if path.resolve().parent == layout.annotation_dir(annotator).resolve():
+            return annotator
+    return None
+
+
+def load_raw_documents(root: Path) -> tuple[dict[str, RawDocument], list[Problem]]:
+    """The manifest's documents by doc_id, and the problems found reading them."""
+    validator = _Validator(root)
+    validator.check_manifest()
+    return validator.docs, validator.problems
+
+
+def validate_corpus(root: Path, paths: Sequence[Path] = ()) -> list[Problem]:
+    """Check the manifest, raw files and annotations under ``root``.
+
+    With ``paths``, only those annotation files are checked (with the manifest they refer to);
+    without, every annotation is, and so is completeness (one hand annotation per annotated
+    document, no duplicates).
+    """
+    validator = _Validator(root)
+    validator.check_manifest()
+    if paths:
+        targets = [(_annotator_of(validator.layout, path), path) for path in paths]
+    else:
+        targets = list(annotation_files(validator.layout))
+    seen: dict[tuple[str, str], list[str]] = {}
+    for annotator, path in targets:
+        if not path.is_file():
+            validator.add(Problem(validator.layout.relative(path), 1, 1, "", "no such file"))
+            continue
+        identity = validator.check_annotation(annotator, path)
+        if identity:
+            seen.setdefault(identity, []).append(validator.layout.relative(path))
+    if not paths:
+        validator.check_completeness(seen)
+    return sorted(set(validator.problems))
+
+
+__all__ = [
+    "DOC_ID_PATTERN",
+    "Problem",
+    "RawDocument",
+    "evidence_problem",
+    "field_path",
+    "find_all",
+    "iter_evidence",
+    "load_raw_documents",
+    "render",
+    "schema_problems",
+    "validate_corpus",
+]
