@@ -255,14 +255,38 @@ class MeetingLevel(_Strict):
 class Speaker(_Strict):
     """A person who took part in the meeting (not a leader whose words are studied or quoted)."""
 
-    name: NonEmptyStr
-    """Full personal name as written, in Simplified script (刘家义)."""
+    name: NonEmptyStr | None
+    """Personal name in Simplified script (刘家义); null only when the text hides it (a speech
+    by an unnamed 我), then say why in ``note``."""
     titles: list[NonEmptyStr]
-    """Each title separately, as written at the meeting (省委书记、省长 → two titles)."""
+    """Each title separately, in Simplified script, as the report gives them at the person's
+    fullest mention (省委书记、省长 → two titles)."""
     roles: list[Role] = Field(min_length=1)
-    """What the person did: presided (主持), spoke (讲话/强调/指出), attended (出席/参加)."""
+    """presided (主持), spoke (讲话/强调/指出/作报告); attended (出席/参加) only for people who
+    neither presided nor spoke."""
     evidence: Evidence
-    """The sentence that names the person and their part in the meeting."""
+    """The clause that names the person and their part in the meeting."""
+    note: str | None = None
+    """Why the name is null, or anything a second annotator should know."""
+
+    @field_validator("evidence")
+    @classmethod
+    def _name_in_evidence(cls, evidence: Evidence, info: ValidationInfo) -> Evidence:
+        name = info.data.get("name")
+        if name and name not in _to_simplified().convert(evidence.quote):
+            raise _custom_error(
+                "name_not_in_evidence", f"the evidence quote does not contain the name {name!r}"
+            )
+        return evidence
+
+    @field_validator("note")
+    @classmethod
+    def _note_when_null(cls, note: str | None, info: ValidationInfo) -> str | None:
+        if not note and "name" in info.data and info.data["name"] is None:
+            raise _custom_error(
+                "reason_missing", "a speaker without a name needs a note saying why"
+            )
+        return note
 
     @field_validator("roles")
     @classmethod
@@ -270,6 +294,10 @@ class Speaker(_Strict):
         for i, role in enumerate(roles):
             if role in roles[:i]:
                 raise _custom_error("duplicate_role", f"role {role!r} is listed twice", (i,))
+        if "attended" in roles and len(roles) > 1:
+            raise _custom_error(
+                "role_attended", "attended is only for people who neither presided nor spoke"
+            )
         return roles
 
 
@@ -402,8 +430,8 @@ class ManifestEntry(_Strict):
     """sha256 of the file's bytes; raw files are immutable."""
     title: NonEmptyStr
     """The report's headline as the page shows it."""
-    source_site: NonEmptyStr
-    """The site the page was scraped from, as shown in the text (网易山东, …)."""
+    source_site: NonEmptyStr | None
+    """The site the page was scraped from, as the text shows it (网易山东, …); null if unnamed."""
     source_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None
     """URL of the page; null when the text does not give it."""
     script: Literal["simplified", "traditional"]
