@@ -77,11 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
     anchor.add_argument("paths", nargs="*", help="annotation files to anchor (default: all)")
     anchor.set_defaults(run=_cmd_anchor)
 
-    schema = commands.add_parser("schema", help="print, write or check the JSON Schema files")
+    schema = commands.add_parser(
+        "schema", help="print the annotation JSON Schema, or write/check generated files"
+    )
     root_option(schema)
     mode = schema.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="write schema/*.schema.json")
-    mode.add_argument("--check", action="store_true", help="exit 1 when schema/ is stale")
+    mode.add_argument(
+        "--write",
+        action="store_true",
+        help="write schema/*.schema.json and the guidelines' taxonomy table",
+    )
+    mode.add_argument("--check", action="store_true", help="exit 1 when a generated file is stale")
     schema.set_defaults(run=_cmd_schema)
     return parser
 

@@ -1,4 +1,6 @@
-"""JSON Schema files generated from the Pydantic models (``schema/`` holds their output)."""
+"""Files generated from the models and the taxonomy: JSON Schema in ``schema/`` and the taxonomy
+table inside ``docs/annotation-guidelines.md``. ``covidmeet-ds schema --write`` refreshes them;
+tests fail when they are stale."""
 
 from __future__ import annotations
 
@@ -9,8 +11,32 @@ from pydantic import BaseModel
 
 from .corpus import ANNOTATION_SCHEMA, MANIFEST_SCHEMA, Layout, write_text_atomic
 from .models import Annotation, Manifest
+from .taxonomy import taxonomy_markdown
+
+GUIDELINES = "docs/annotation-guidelines.md"
+_TABLE_BEGIN, _TABLE_END = "<!-- taxonomy:begin -->\n", "<!-- taxonomy:end -->"
 
 _MODELS: dict[str, type[BaseModel]] = {ANNOTATION_SCHEMA: Annotation, MANIFEST_SCHEMA: Manifest}
+
+
+def _guidelines_text(root: Path) -> str | None:
+    path = root / GUIDELINES
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    begin, end = text.find(_TABLE_BEGIN), text.find(_TABLE_END)
+    if begin == -1 or end < begin:
+        raise ValueError(f"{GUIDELINES} lacks the {_TABLE_BEGIN.strip()} … {_TABLE_END} markers")
+    return text[: begin + len(_TABLE_BEGIN)] + taxonomy_markdown() + text[end:]
+
+
+def generated_texts(root: Path) -> dict[str, str]:
+    """Relative path → generated text, for every generated file under ``root``."""
+    texts = schema_texts()
+    guidelines = _guidelines_text(root)
+    if guidelines is not None:
+        texts[GUIDELINES] = guidelines
+    return texts
 
 
 def schema_texts() -> dict[str, str]:
@@ -26,10 +52,10 @@ def schema_texts() -> dict[str, str]:
 
 
 def stale_schemas(root: Path) -> list[str]:
-    """Schema files under ``root`` that are missing or differ from the models."""
+    """Generated files under ``root`` that are missing or differ from their sources."""
     layout = Layout(root)
     stale = []
-    for relative, text in schema_texts().items():
+    for relative, text in generated_texts(root).items():
         path = layout.root / relative
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             stale.append(relative)
@@ -37,9 +63,9 @@ def stale_schemas(root: Path) -> list[str]:
 
 
 def write_schemas(root: Path) -> list[str]:
-    """Write the schema files that are stale; returns their relative paths."""
+    """Write the generated files that are stale; returns their relative paths."""
     stale = stale_schemas(root)
-    texts = schema_texts()
+    texts = generated_texts(root)
     for relative in stale:
         write_text_atomic(Layout(root).root / relative, texts[relative])
     return stale
