@@ -27,12 +27,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_anchor(args: argparse.Namespace) -> int:
     changed, problems = anchor_files(args.root, [Path(p) for p in args.paths])
     for line in changed:
-        print(line)
+        print(line, file=sys.stderr if args.format == "json" else sys.stdout)
+    if problems or args.format == "json":
+        print(render(problems, args.format))
     if problems:
-        print(render(problems, "text"))
         print(f"{len(problems)} problem(s); files with problems were not changed", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if problems else 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -62,18 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
             "--root", type=Path, default=Path("."), help="corpus root (default: current directory)"
         )
 
+    def format_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--format",
+            choices=("text", "github", "json"),
+            default="text",
+            help="problem output: text (file:line:col: field: message), github, json",
+        )
+
     validate = commands.add_parser(
         "validate", help="check the manifest and every annotation against schema and raw text"
     )
     root_option(validate)
-    validate.add_argument(
-        "--format", choices=("text", "github", "json"), default="text", help="output format"
-    )
+    format_option(validate)
     validate.add_argument("paths", nargs="*", help="annotation files to check (default: all)")
     validate.set_defaults(run=_cmd_validate)
 
     anchor = commands.add_parser("anchor", help="fill in or repair evidence offsets from quotes")
     root_option(anchor)
+    format_option(anchor)
     anchor.add_argument("paths", nargs="*", help="annotation files to anchor (default: all)")
     anchor.set_defaults(run=_cmd_anchor)
 

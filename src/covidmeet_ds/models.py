@@ -23,6 +23,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -182,25 +183,17 @@ class MeetingDate(_Strict):
             )
         return basis
 
-    @field_validator("evidence")
-    @classmethod
-    def _evidence_when_dated(
-        cls, evidence: Evidence | None, info: ValidationInfo
-    ) -> Evidence | None:
-        if evidence is None and info.data.get("value") is not None:
-            raise _custom_error("evidence_missing", "a dated value needs evidence")
-        return evidence
-
-    @field_validator("note")
-    @classmethod
-    def _note_when_null(cls, note: str | None, info: ValidationInfo) -> str | None:
-        if not note and "value" in info.data and info.data["value"] is None:
-            raise _custom_error("reason_missing", "a null date needs a note saying why")
-        if not note and info.data.get("year_basis") == "context":
+    @model_validator(mode="after")
+    def _evidence_and_reason(self) -> MeetingDate:
+        if self.value is not None and self.evidence is None:
+            raise _custom_error("evidence_missing", "a dated value needs evidence", ("evidence",))
+        if self.value is None and not self.note:
+            raise _custom_error("reason_missing", "a null date needs a note saying why", ("note",))
+        if self.year_basis == "context" and not self.note:
             raise _custom_error(
-                "reason_missing", "year_basis 'context' needs a note naming the anchor"
+                "reason_missing", "year_basis 'context' needs a note naming the anchor", ("note",)
             )
-        return note
+        return self
 
 
 class MeetingLevel(_Strict):
@@ -244,12 +237,13 @@ class MeetingLevel(_Strict):
             )
         return jurisdiction
 
-    @field_validator("note")
-    @classmethod
-    def _note_when_null(cls, note: str | None, info: ValidationInfo) -> str | None:
-        if not note and "jurisdiction" in info.data and info.data["jurisdiction"] is None:
-            raise _custom_error("reason_missing", "a null jurisdiction needs a note saying why")
-        return note
+    @model_validator(mode="after")
+    def _reason_when_null(self) -> MeetingLevel:
+        if self.jurisdiction is None and not self.note:
+            raise _custom_error(
+                "reason_missing", "a null jurisdiction needs a note saying why", ("note",)
+            )
+        return self
 
 
 class Speaker(_Strict):
@@ -279,14 +273,13 @@ class Speaker(_Strict):
             )
         return evidence
 
-    @field_validator("note")
-    @classmethod
-    def _note_when_null(cls, note: str | None, info: ValidationInfo) -> str | None:
-        if not note and "name" in info.data and info.data["name"] is None:
+    @model_validator(mode="after")
+    def _reason_when_unnamed(self) -> Speaker:
+        if self.name is None and not self.note:
             raise _custom_error(
-                "reason_missing", "a speaker without a name needs a note saying why"
+                "reason_missing", "a speaker without a name needs a note saying why", ("note",)
             )
-        return note
+        return self
 
     @field_validator("roles")
     @classmethod

@@ -319,8 +319,13 @@ class _Validator:
                     )
                 )
         for doc_id, raw in self.docs.items():
-            if raw.entry.status == "annotated" and ("hand", doc_id) not in seen:
-                expected = self.layout.relative(self.layout.annotation_path("hand", doc_id))
+            path = self.layout.annotation_path("hand", doc_id)
+            if (
+                raw.entry.status == "annotated"
+                and ("hand", doc_id) not in seen
+                and not path.exists()
+            ):
+                expected = self.layout.relative(path)
                 self.add(
                     _problem(
                         name,
