@@ -298,6 +298,15 @@ class _Validator:
                 f"the annotation was made on {annotation.raw_sha256}",
             )
             return
+        published = raw.entry.published
+        for index, meeting in enumerate(annotation.meetings):
+            value = meeting.date.value
+            if published and value and value > published.isoformat()[: len(value)]:
+                problem(
+                    ("meetings", index, "date", "value"),
+                    f"meeting on {value} is after the report's publication ({published}): "
+                    "a page date or a later event leaked in",
+                )
         if raw.text is None:
             return
         for loc, evidence in iter_evidence(annotation):
