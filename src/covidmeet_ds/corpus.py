@@ -71,7 +71,8 @@ def decode_utf8(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        column = len(data[line_start : error.start].decode("utf-8", errors="replace")) + 1
         raise InputError(
             f"not valid UTF-8: byte 0x{data[error.start]:02x} at byte offset {error.start}",
             line,
@@ -148,7 +149,18 @@ def _mark(node_or_mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
-def _index(node: yaml.Node, loc: Loc, positions: dict[Loc, tuple[int, int]]) -> None:
+def _index(
+    node: yaml.Node, loc: Loc, positions: dict[Loc, tuple[int, int]], seen: set[int]
+) -> None:
+    if id(node) in seen:
+        line, column = _mark(node)
+        raise InputError(
+            "YAML aliases (*name) are not allowed: annotations are plain data, written out in full",
+            line,
+            column,
+            loc,
+        )
+    seen.add(id(node))
     if node.tag not in _CORE_TAGS:
         line, column = _mark(node)
         raise InputError(
@@ -175,10 +187,10 @@ def _index(node: yaml.Node, loc: Loc, positions: dict[Loc, tuple[int, int]]) -> 
                 )
             first_seen[key] = line
             positions[(*loc, key)] = (line, column)
-            _index(value_node, (*loc, key), positions)
+            _index(value_node, (*loc, key), positions, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, (*loc, i), positions)
+            _index(item, (*loc, i), positions, seen)
 
 
 def parse_yaml(text: str) -> YamlDocument:
@@ -191,7 +203,7 @@ def parse_yaml(text: str) -> YamlDocument:
         if root is None:
             raise InputError("file holds no YAML document (only comments or blank lines)")
         positions: dict[Loc, tuple[int, int]] = {}
-        _index(root, (), positions)
+        _index(root, (), positions, set())
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
