@@ -41,7 +41,7 @@ _PINYIN_READING = re.compile(
     r"\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*\)"
 )
 
-NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
+NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
 DocId = Annotated[str, StringConstraints(pattern=DOC_ID_PATTERN, max_length=80)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
@@ -67,7 +67,6 @@ class _Strict(BaseModel):
         extra="forbid",
         strict=True,
         use_attribute_docstrings=True,
-        validate_default=False,
     )
 
 

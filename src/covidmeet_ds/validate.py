@@ -29,7 +29,7 @@ from .corpus import (
     read_text,
     sha256_bytes,
 )
-from .models import DOC_ID_PATTERN, Annotation, Evidence, Manifest, ManifestEntry
+from .models import Annotation, Evidence, Manifest, ManifestEntry
 
 
 @dataclass(frozen=True, order=True)
@@ -386,7 +386,6 @@ def validate_corpus(root: Path, paths: Sequence[Path] = ()) -> list[Problem]:
 
 
 __all__ = [
-    "DOC_ID_PATTERN",
     "Problem",
     "RawDocument",
     "evidence_problem",
