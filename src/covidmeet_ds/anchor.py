@@ -18,6 +18,7 @@ from .corpus import (
     InputError,
     Layout,
     Loc,
+    YamlDocument,
     annotation_files,
     parse_yaml,
     read_text,
@@ -93,12 +94,19 @@ def _choose_start(
 
 def anchor_text(yaml_text: str, raw: str) -> AnchorResult:
     """Anchor every evidence quote of one annotation file in ``raw``. Pure: returns new text."""
-    result = AnchorResult(text=yaml_text)
     try:
         document = parse_yaml(yaml_text)
     except InputError as error:
+        result = AnchorResult(text=yaml_text)
         result.problems.append((error.loc, f"{error.line}:{error.column}: {error.message}"))
         return result
+    return anchor_document(document, raw)
+
+
+def anchor_document(document: YamlDocument, raw: str) -> AnchorResult:
+    """Anchor every evidence quote of a parsed annotation file in ``raw``."""
+    yaml_text = document.text
+    result = AnchorResult(text=yaml_text)
     edits: list[tuple[int, int, str]] = []
     for loc, mapping in _evidence_mappings(document.root):
         keys = {k.value: (k, v) for k, v in mapping.value}
@@ -186,7 +194,7 @@ def anchor_files(root: Path, paths: Sequence[Path] = ()) -> tuple[list[str], lis
             message = f"no readable raw file with the manifest's sha256 for doc_id {doc_id!r}"
             problems.append(Problem(name, line, column, "doc_id", message))
             continue
-        result = anchor_text(text, raw.text)
+        result = anchor_document(document, raw.text)
         for loc, message in result.problems:
             line, column = document.locate(loc)
             problems.append(Problem(name, line, column, field_path(loc), message))

@@ -218,16 +218,6 @@ def parse_yaml(text: str) -> YamlDocument:
     return YamlDocument(text=text, data=data, root=root, positions=positions)
 
 
-def load_yaml(path: Path) -> YamlDocument:
-    text, _ = read_text(path)
-    return parse_yaml(text)
-
-
-def dump_yaml(data: Any) -> str:
-    """Block-style YAML that keeps Chinese text readable and key order as given."""
-    return yaml.dump(data, Dumper=yaml.SafeDumper, allow_unicode=True, sort_keys=False, width=100)
-
-
 def modeline(layout: Layout, path: Path, schema: str = ANNOTATION_SCHEMA) -> str:
     """The ``yaml-language-server`` modeline pointing from ``path`` to the JSON Schema."""
     target = os.path.relpath(layout.root / schema, path.parent)

@@ -46,9 +46,7 @@ DocId = Annotated[str, StringConstraints(pattern=DOC_ID_PATTERN, max_length=80)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 Level = Literal["national", "provincial", "prefectural", "county", "township"]
-LEVELS: tuple[str, ...] = Level.__args__
 Role = Literal["presided", "spoke", "attended"]
-ROLES: tuple[str, ...] = Role.__args__
 QualityFlag = Literal[
     "traditional",
     "pinyin_injected",
@@ -72,6 +70,12 @@ class _Strict(BaseModel):
 
 def _custom_error(kind: str, message: str, at: tuple = ()) -> PydanticCustomError:
     return PydanticCustomError(kind, message, {"at": at} if at else None)
+
+
+def _require_note(note: str | None, missing: bool, message: str) -> None:
+    """Raise at ``note`` when a value is missing (or inferred) and no note says why."""
+    if missing and not note:
+        raise _custom_error("reason_missing", message, ("note",))
 
 
 @cache
@@ -186,12 +190,12 @@ class MeetingDate(_Strict):
     def _evidence_and_reason(self) -> MeetingDate:
         if self.value is not None and self.evidence is None:
             raise _custom_error("evidence_missing", "a dated value needs evidence", ("evidence",))
-        if self.value is None and not self.note:
-            raise _custom_error("reason_missing", "a null date needs a note saying why", ("note",))
-        if self.year_basis == "context" and not self.note:
-            raise _custom_error(
-                "reason_missing", "year_basis 'context' needs a note naming the anchor", ("note",)
-            )
+        _require_note(self.note, self.value is None, "a null date needs a note saying why")
+        _require_note(
+            self.note,
+            self.year_basis == "context",
+            "year_basis 'context' needs a note naming the anchor",
+        )
         return self
 
 
@@ -238,10 +242,9 @@ class MeetingLevel(_Strict):
 
     @model_validator(mode="after")
     def _reason_when_null(self) -> MeetingLevel:
-        if self.jurisdiction is None and not self.note:
-            raise _custom_error(
-                "reason_missing", "a null jurisdiction needs a note saying why", ("note",)
-            )
+        _require_note(
+            self.note, self.jurisdiction is None, "a null jurisdiction needs a note saying why"
+        )
         return self
 
 
@@ -274,10 +277,9 @@ class Speaker(_Strict):
 
     @model_validator(mode="after")
     def _reason_when_unnamed(self) -> Speaker:
-        if self.name is None and not self.note:
-            raise _custom_error(
-                "reason_missing", "a speaker without a name needs a note saying why", ("note",)
-            )
+        _require_note(
+            self.note, self.name is None, "a speaker without a name needs a note saying why"
+        )
         return self
 
     @field_validator("roles")

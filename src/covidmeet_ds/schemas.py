@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .corpus import ANNOTATION_SCHEMA, MANIFEST_SCHEMA, Layout, write_text_atomic
+from .corpus import ANNOTATION_SCHEMA, MANIFEST_SCHEMA, write_text_atomic
 from .models import Annotation, Manifest
 from .taxonomy import taxonomy_markdown
 
@@ -51,21 +51,23 @@ def schema_texts() -> dict[str, str]:
     return texts
 
 
+def _stale(root: Path, texts: dict[str, str]) -> list[str]:
+    return [
+        relative
+        for relative, text in texts.items()
+        if not (root / relative).is_file() or (root / relative).read_text(encoding="utf-8") != text
+    ]
+
+
 def stale_schemas(root: Path) -> list[str]:
     """Generated files under ``root`` that are missing or differ from their sources."""
-    layout = Layout(root)
-    stale = []
-    for relative, text in generated_texts(root).items():
-        path = layout.root / relative
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            stale.append(relative)
-    return stale
+    return _stale(root, generated_texts(root))
 
 
 def write_schemas(root: Path) -> list[str]:
     """Write the generated files that are stale; returns their relative paths."""
-    stale = stale_schemas(root)
     texts = generated_texts(root)
+    stale = _stale(root, texts)
     for relative in stale:
-        write_text_atomic(Layout(root).root / relative, texts[relative])
+        write_text_atomic(root / relative, texts[relative])
     return stale
