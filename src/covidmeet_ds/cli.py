@@ -49,6 +49,27 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import BuildError, build, summary  # imports datasets/pyarrow: only when building
+    from .build.staging import StagingError
+
+    out = args.out if args.out is not None else args.root / "dist" / "hf"
+    progress = {"auto": None, "always": True, "never": False}[args.progress]
+    try:
+        result = build(args.root, out, progress=progress)
+    except BuildError as error:
+        output = render(error.problems, args.format)
+        if output:
+            print(output)
+        print(f"build stopped: {error}", file=sys.stderr)
+        return 1
+    except StagingError as error:
+        print(f"build stopped: {error}", file=sys.stderr)
+        return 1
+    print(summary(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="covidmeet-ds",
@@ -96,6 +117,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mode.add_argument("--check", action="store_true", help="exit 1 when a generated file is stale")
     schema.set_defaults(run=_cmd_schema)
+
+    build = commands.add_parser(
+        "build", help="publish Parquet splits, dataset card and Croissant metadata"
+    )
+    root_option(build)
+    format_option(build)
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder, replaced as a whole (default: ROOT/dist/hf)",
+    )
+    build.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bars: auto shows them only on a terminal (default: auto)",
+    )
+    build.set_defaults(run=_cmd_build)
     return parser
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
-from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -28,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .taxonomy import category_names, provincial_names
+from .text import PINYIN_READING, to_simplified
 
 DATE_WINDOW = (date(2019, 12, 1), date(2023, 12, 31))
 """Meetings about COVID-19 prevention fall in this window; dates outside it are errors."""
@@ -36,10 +36,6 @@ PROVINCE_LEVEL_MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市"
 
 DOC_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 """Lower-case ASCII letters, digits and single inner hyphens: safe as a file name everywhere."""
-
-_PINYIN_READING = re.compile(
-    r"\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*\)"
-)
 
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
 DocId = Annotated[str, StringConstraints(pattern=DOC_ID_PATTERN, max_length=80)]
@@ -76,13 +72,6 @@ def _require_note(note: str | None, missing: bool, message: str) -> None:
     """Raise at ``note`` when a value is missing (or inferred) and no note says why."""
     if missing and not note:
         raise _custom_error("reason_missing", message, ("note",))
-
-
-@cache
-def _to_simplified():
-    import opencc
-
-    return opencc.OpenCC("t2s")
 
 
 class Evidence(_Strict):
@@ -269,7 +258,7 @@ class Speaker(_Strict):
     @classmethod
     def _name_in_evidence(cls, evidence: Evidence, info: ValidationInfo) -> Evidence:
         name = info.data.get("name")
-        if name and name not in _to_simplified().convert(evidence.quote):
+        if name and name not in to_simplified(evidence.quote):
             raise _custom_error(
                 "name_not_in_evidence", f"the evidence quote does not contain the name {name!r}"
             )
@@ -312,12 +301,12 @@ class Requirement(_Strict):
     @field_validator("text")
     @classmethod
     def _text_is_clean_simplified(cls, text: str) -> str:
-        reading = _PINYIN_READING.search(text)
+        reading = PINYIN_READING.search(text)
         if reading:
             raise _custom_error(
                 "pinyin_in_text", f"remove the injected pinyin reading {reading.group()!r}"
             )
-        simplified = _to_simplified().convert(text)
+        simplified = to_simplified(text)
         if simplified != text:
             chars = "".join(sorted({a for a, b in zip(text, simplified, strict=False) if a != b}))
             raise _custom_error(
