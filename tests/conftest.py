@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Tests never touch the network: datasets and huggingface_hub read these at import time.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 BAD = REPO / "tests" / "bad"
@@ -30,8 +36,9 @@ def base_corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def repo_copy(tmp_path: Path) -> Path:
-    """A copy of the real corpus (raw, annotations, schema, docs) to modify safely."""
+    """A copy of the real corpus (raw, annotations, schema, docs, card) to modify safely."""
     root = tmp_path / "repo"
     for name in ("raw", "annotations", "schema", "docs"):
         shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "CARD.md", root / "CARD.md")
     return root
