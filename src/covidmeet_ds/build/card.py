@@ -1,0 +1,306 @@
+"""The published dataset card: YAML front matter generated from the configs' ``Features``, the
+prose of ``CARD.md``, and figures and a timeline plot computed from the gold.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import typing
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from datasets import DatasetInfo, SplitDict, SplitInfo
+from datasets.info import DatasetInfosDict
+from datasets.utils.metadata import MetadataConfigs
+from huggingface_hub import DatasetCardData
+
+from ..models import Annotation, Level
+from ..taxonomy import categories, taxonomy_markdown
+from .features import CONFIGS, SPLITS, config_features
+
+PRETTY_NAME = "covidmeet_ds: Chinese COVID-19 prevention-and-control meetings"
+LICENSE = "cc-by-4.0"
+TASK_CATEGORIES = ("token-classification", "text-classification")
+TIMELINE = "timeline.png"
+FIGURES_MARKER = "<!-- figures:"
+EVALUATION_MARKER = "<!-- evaluation:"
+TAXONOMY_MARKER = "<!-- taxonomy:"
+LEVELS: tuple[str, ...] = typing.get_args(Level)
+LEVEL_COLOURS = {
+    "national": "#b2182b",
+    "provincial": "#ef8a62",
+    "prefectural": "#67a9cf",
+    "county": "#2166ac",
+    "township": "#1b7837",
+}
+
+
+def data_file(config: str, split: str) -> str:
+    """Path of one Parquet file inside the dataset folder."""
+    return f"data/{config}/{split}-00000-of-00001.parquet"
+
+
+@dataclass
+class SplitStats:
+    """Rows and Parquet bytes of each config and split, as written."""
+
+    rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    num_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def declared(self, config: str) -> list[str]:
+        """Splits of ``config`` that have rows. Only these get a Parquet file and a place in the
+        card: ``datasets`` refuses to load a declared split with no data ("Instruction 'test'
+        corresponds to no data!"), and one empty split would make the whole config unloadable.
+        """
+        return [split for split in SPLITS if self.rows[config, split]]
+
+    def configs(self) -> list[str]:
+        """Configs with at least one row (a config with none cannot be loaded either)."""
+        return [config for config in CONFIGS if self.declared(config)]
+
+
+def size_category(documents: int) -> str:
+    """The Hub's ``size_categories`` bin for the number of documents."""
+    bins = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"))
+    for limit, name in bins:
+        if documents < limit:
+            return name
+    return "100K<n<1M" if documents < 1_000_000 else "n>1M"
+
+
+def front_matter(stats: SplitStats, documents: int) -> str:
+    """The card's YAML front matter (without the ``---`` fences)."""
+    card_data = DatasetCardData(
+        language=["zh"],
+        license=LICENSE,
+        pretty_name=PRETTY_NAME,
+        size_categories=[size_category(documents)],
+        task_categories=list(TASK_CATEGORIES),
+        annotations_creators=["expert-generated"],
+        language_creators=["found"],
+        multilinguality=["monolingual"],
+        source_datasets=["original"],
+    )
+    configs = stats.configs()
+    infos = {}
+    for config in configs:
+        splits = SplitDict()
+        for split in stats.declared(config):
+            splits.add(
+                SplitInfo(
+                    name=split,
+                    num_bytes=stats.num_bytes[config, split],
+                    num_examples=stats.rows[config, split],
+                )
+            )
+        size = sum(stats.num_bytes[config, split] for split in SPLITS)
+        infos[config] = DatasetInfo(
+            features=config_features(config),
+            splits=splits,
+            download_size=size,
+            dataset_size=size,
+        )
+    DatasetInfosDict(infos).to_dataset_card_data(card_data)
+    MetadataConfigs(
+        {
+            config: {
+                "data_files": [
+                    {"split": split, "path": data_file(config, split)}
+                    for split in stats.declared(config)
+                ],
+                **({"default": True} if config == configs[0] else {}),
+            }
+            for config in configs
+        }
+    ).to_dataset_card_data(card_data)
+    return card_data.to_yaml()
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def figures_markdown(gold: Sequence[Annotation], documents: int, stats: SplitStats) -> str:
+    """Counts computed from the gold: per level, per year, per category, and per split."""
+    meetings = [m for annotation in gold for m in annotation.meetings]
+    requirements = Counter()
+    meetings_by = Counter()
+    for meeting in meetings:
+        meetings_by[meeting.level.level] += 1
+        requirements[meeting.level.level] += len(meeting.requirements)
+    years = Counter(m.date.value[:4] if m.date.value else "unknown" for m in meetings)
+    reqs_by_year = Counter()
+    for meeting in meetings:
+        reqs_by_year[meeting.date.value[:4] if meeting.date.value else "unknown"] += len(
+            meeting.requirements
+        )
+    category_counts = Counter(r.category for m in meetings for r in m.requirements)
+    speakers = sum(len(m.speakers) for m in meetings)
+    total_requirements = sum(category_counts.values())
+    parts = [
+        f"- **{documents}** documents ({len(gold)} with gold annotations), "
+        f"**{len(meetings)}** meetings, **{speakers}** speakers, "
+        f"**{total_requirements}** requirements.",
+        "",
+        "By level:",
+        "",
+        _table(
+            ("level", "meetings", "requirements"),
+            [(lv, meetings_by[lv], requirements[lv]) for lv in LEVELS],
+        ),
+        "",
+        "By year of the meeting:",
+        "",
+        _table(
+            ("year", "meetings", "requirements"),
+            [(y, years[y], reqs_by_year[y]) for y in sorted(years)],
+        ),
+        "",
+        "By requirement category (taxonomy order):",
+        "",
+        _table(
+            ("category", "requirements", "share"),
+            [
+                (
+                    c.name,
+                    category_counts[c.name],
+                    f"{category_counts[c.name] / total_requirements:.1%}"
+                    if total_requirements
+                    else "–",
+                )
+                for c in categories()
+            ],
+        ),
+        "",
+        "Rows per config and split:",
+        "",
+        _table(
+            ("config", *SPLITS),
+            [(config, *(stats.rows[config, s] for s in SPLITS)) for config in CONFIGS],
+        ),
+        "",
+        *_empty_splits_note(stats),
+        f"![Meetings by date, coloured by level]({TIMELINE})",
+    ]
+    return "\n".join(parts)
+
+
+def _empty_splits_note(stats: SplitStats) -> list[str]:
+    empty = [
+        f"`{config}/{split}`"
+        for config in CONFIGS
+        for split in SPLITS
+        if split not in stats.declared(config)
+    ]
+    if not empty:
+        return []
+    return [
+        f"Empty so far, and therefore not declared in this card's `configs`: {', '.join(empty)}. "
+        "`datasets` cannot load a declared split that has no rows, so a split appears when the "
+        "first document hashed to it is added; no document already published ever moves.",
+        "",
+    ]
+
+
+def evaluation_markdown(report: Path) -> str:
+    """The rules-versus-gold table from ``reports/evaluation.json``, when it exists."""
+    if not report.is_file():
+        return (
+            "No rule annotations have been evaluated yet: this section is filled from "
+            "`reports/evaluation.json`, written by `covidmeet-ds evaluate`."
+        )
+    data = json.loads(report.read_text(encoding="utf-8"))
+    table = data.get("markdown")
+    if not isinstance(table, str):
+        raise ValueError(f"{report}: expected a 'markdown' table")
+    return table
+
+
+def render_card(prose: str, front: str, figures: str, evaluation: str) -> str:
+    """``CARD.md`` with its markers filled and editors' comments dropped, behind the YAML
+    front matter."""
+    body = _fill(prose, FIGURES_MARKER, figures)
+    body = _fill(body, EVALUATION_MARKER, evaluation)
+    body = _fill(body, TAXONOMY_MARKER, taxonomy_markdown())
+    body = re.sub(r"<!--.*?-->\n*", "", body, flags=re.DOTALL)
+    return f"---\n{front.rstrip()}\n---\n\n{body.strip()}\n"
+
+
+def _fill(prose: str, marker: str, content: str) -> str:
+    start = prose.find(marker)
+    if start < 0:
+        raise ValueError(f"CARD.md has no {marker} … --> marker")
+    end = prose.index("-->", start) + len("-->")
+    return prose[:start] + content + prose[end:]
+
+
+def _plot_date(value: str) -> tuple[date, bool]:
+    """A meeting date as a point on the axis, and whether it is exact to the day."""
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3:
+        return date(*parts), True
+    if len(parts) == 2:
+        return date(parts[0], parts[1], 15), False
+    return date(parts[0], 7, 1), False
+
+
+def timeline_png(gold: Sequence[Annotation]) -> bytes:
+    """Meetings by date, one row per level; hollow markers for month or year precision."""
+    from matplotlib.dates import DateFormatter, MonthLocator
+    from matplotlib.figure import Figure
+
+    points: Mapping[str, list[tuple[date, bool]]] = {level: [] for level in LEVELS}
+    undated = Counter()
+    for annotation in gold:
+        for meeting in annotation.meetings:
+            if meeting.date.value:
+                points[meeting.level.level].append(_plot_date(meeting.date.value))
+            else:
+                undated[meeting.level.level] += 1
+    figure = Figure(figsize=(8, 3.2), dpi=100)
+    axes = figure.add_subplot()
+    for row, level in enumerate(LEVELS):
+        for exact in (True, False):
+            xs = [d for d, is_exact in points[level] if is_exact == exact]
+            if xs:
+                axes.scatter(
+                    xs,
+                    [row] * len(xs),
+                    s=60,
+                    color=LEVEL_COLOURS[level],
+                    facecolors=LEVEL_COLOURS[level] if exact else "none",
+                    label=level if exact or not any(e for _, e in points[level]) else None,
+                )
+    axes.set_yticks(range(len(LEVELS)), LEVELS)
+    axes.set_ylim(-0.6, len(LEVELS) - 0.4)
+    axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MonthLocator(bymonth=(1, 7)))
+    axes.xaxis.set_major_formatter(DateFormatter("%Y-%m"))
+    axes.grid(axis="x", alpha=0.3)
+    note = "filled: exact day; hollow: month or year only"
+    if undated:
+        note += f"; undated: {sum(undated.values())}"
+    axes.set_title(f"Meetings by date and level ({note})", fontsize=9)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+__all__ = [
+    "SplitStats",
+    "data_file",
+    "evaluation_markdown",
+    "figures_markdown",
+    "front_matter",
+    "render_card",
+    "size_category",
+    "timeline_png",
+]
