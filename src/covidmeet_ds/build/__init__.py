@@ -24,7 +24,6 @@ from ..models import Annotation, Manifest
 from ..validate import Problem, validate_corpus
 from .card import (
     LICENSE,
-    PRETTY_NAME,
     TIMELINE,
     SplitStats,
     data_file,
