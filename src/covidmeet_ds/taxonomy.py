@@ -35,11 +35,15 @@ class Province:
     kind: str
 
 
-def _read_data(name: str) -> dict:
+def read_data(name: str) -> dict:
+    """A YAML file of package data (``covidmeet_ds/data/<name>``): cue words, gazetteers."""
     text = (
         resources.files("covidmeet_ds").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     )
     return yaml.safe_load(text)
+
+
+_read_data = read_data
 
 
 @cache
