@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from . import __version__
@@ -47,6 +48,37 @@ def _cmd_schema(args: argparse.Namespace) -> int:
         return 1 if stale else 0
     sys.stdout.write(next(iter(schema_texts().values())))
     return 0
+
+
+def _cmd_annotate(args: argparse.Namespace) -> int:
+    from .annotate import annotate_corpus, annotate_text, doc_id_for
+    from .corpus import InputError, read_text
+
+    if args.text:
+        status = 0
+        for name in args.text:
+            path = Path(name)
+            try:
+                raw = read_text(path)[0]
+            except (OSError, InputError) as error:
+                print(f"{path}: {getattr(error, 'message', error)}", file=sys.stderr)
+                status = 1
+                continue
+            annotation = annotate_text(
+                raw, doc_id=doc_id_for(path.stem, raw), published=args.published
+            )
+            print(annotation.model_dump_json())
+        return status
+    if args.published:
+        print("--published applies to --text files only", file=sys.stderr)
+        return 2
+    changed, problems = annotate_corpus(args.root, args.doc_ids)
+    for relative in changed:
+        print(f"wrote {relative}")
+    if problems:
+        print(render(problems, args.format))
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -117,6 +149,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mode.add_argument("--check", action="store_true", help="exit 1 when a generated file is stale")
     schema.set_defaults(run=_cmd_schema)
+
+    annotate = commands.add_parser(
+        "annotate", help="pre-annotate with the rules: annotations/rule/, or --text files"
+    )
+    root_option(annotate)
+    format_option(annotate)
+    annotate.add_argument("doc_ids", nargs="*", help="documents to annotate (default: all)")
+    annotate.add_argument(
+        "--text",
+        nargs="+",
+        metavar="FILE",
+        help="annotate these UTF-8 text files instead and print JSON Lines; writes nothing",
+    )
+    annotate.add_argument(
+        "--published",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="publication date of the --text files (the year inference uses it)",
+    )
+    annotate.set_defaults(run=_cmd_annotate)
 
     build = commands.add_parser(
         "build", help="publish Parquet splits, dataset card and Croissant metadata"

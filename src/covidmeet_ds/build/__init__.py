@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from ..corpus import Layout, parse_yaml, read_text
 from ..models import Annotation, Manifest
+from ..text.normalise import normalise
 from ..validate import Problem, validate_corpus
 from .card import (
     LICENSE,
@@ -85,7 +86,7 @@ def load_documents(root: Path, progress: bool | None = None) -> list[SourceDocum
             SourceDocument(
                 entry=entry,
                 raw_text=raw_text,
-                text=raw_text,  # until normalisation exists, the body is the raw text
+                text=normalise(raw_text).text,
                 hand=_load_annotation(layout.annotation_path("hand", entry.doc_id)),
                 rule=_load_annotation(layout.annotation_path("rule", entry.doc_id)),
             )
