@@ -1,0 +1,513 @@
+"""Requirements: the directives a meeting issued (guidelines §7).
+
+A meeting's passage is cut into *units*, each of which becomes one :class:`Requirement`:
+
+1. section headings ``一、…`` (ordinal = position among the headings, section null);
+2. enumerated items ``一是/二是``, ``一要/二要``, ``第一,/第二,``, ``首先,/其次,/再次,`` (mixed, as
+   machine-spun texts mix them), ``(一)``: an item runs from its marker to the next marker or the
+   end of its paragraph; ``section`` is the enclosing heading's ordinal;
+3. unnumbered sub-headings that head a paragraph (``严格信息报送工作。…``): the whole paragraph;
+4. every other sentence that carries a directive cue (要, 必须, 一律, a leading directive verb …).
+
+Quotes exclude lead-ins (``会议强调,``, ``某某指出,``) and list markers, and include the closing
+``。``. Page-split markers of document previews (``…梳理\\n\\n8、,抓紧…``) are looked through: they
+stay inside the raw evidence quote but never break a unit, and are dropped from ``text``.
+
+All cue words live in ``data/requirements.yaml``; nothing here names a particular report.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import ValidationError
+
+from ..models import Requirement
+from ..taxonomy import categories
+from ..text import to_simplified
+from ..text.normalise import NormalisedText
+from .meetings import MeetingSpan
+
+VERSION = "requirements_v1"
+
+_TERMINATORS = "。！？!?"
+_TERMINATOR = re.compile(f"[{_TERMINATORS}]")
+_PAGE_SPLIT = re.compile(r"(?<=[^\s。！？!?；;：:”’」』])[ \t\u3000\xa0]*\n\s*\d{1,3}、")
+"""A page-break marker of a document preview: a line break and ``N、`` in mid-sentence."""
+_PARA_SEP = re.compile(
+    r"[ \t\u3000\xa0]*[\r\n]+\s*|(?<=[^\x00-\x7f])[ \t\u3000\xa0]+(?=[^\x00-\x7f])"
+)
+"""Paragraph breaks: line breaks, or spaces between two CJK characters (documents flattened to
+one line keep their paragraphs as spaces)."""
+_LINE_BREAKS = re.compile(r"\s*[\r\n]\s*")
+_CLAUSE_SEP = re.compile(r"[，,；;。！？!?：:]")
+_HEADING = re.compile(r"[一二三四五六七八九十]{1,3}、")
+_DATE_OPENER = re.compile(r"[0-9xX]{1,2}月[0-9xX]{0,2}日?[，,]|[0-9xX]{1,2}月[0-9xX]{1,2}日")
+_OPEN_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』"}
+_LEADING_JUNK = re.compile(r"[\s”’」』、，,；;：:]+")
+_MARKER_AFTER = "。！？!?；;：:，,"
+"""Punctuation after which a marker may start an item (else it is part of a word: 统一要求)."""
+
+
+@dataclass(frozen=True)
+class _Cues:
+    """The compiled cue data of ``requirements.yaml``."""
+
+    numerals: dict[str, int]
+    marker: re.Pattern[str]
+    sequence_words: dict[str, int]
+    furniture: tuple[str, ...]
+    furniture_contains: tuple[str, ...]
+    lead_in: re.Pattern[str]
+    held_lead_in: re.Pattern[str]
+    strong: re.Pattern[str]
+    weak: re.Pattern[str]
+    past: re.Pattern[str]
+    initial: re.Pattern[str]
+    veto: re.Pattern[str]
+    body_opener: re.Pattern[str]
+    subheading_verb: re.Pattern[str]
+    subheading_max: int
+    category_cue: re.Pattern[str]
+    category_of: dict[str, str]
+
+
+def _alternation(words: list[str]) -> str:
+    """A regex alternation of literal words, longest first (so the longest match wins)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@cache
+def _cues() -> _Cues:
+    data = yaml.safe_load(
+        resources.files("covidmeet_ds")
+        .joinpath("data")
+        .joinpath("requirements.yaml")
+        .read_text(encoding="utf-8")
+    )
+    numerals = dict(data["numerals"])
+    num = f"[{''.join(numerals)}]{{1,2}}"
+    suffixes = _alternation(data["numeral_item_suffixes"])
+    seq = _alternation(list(data["sequence_words"]))
+    marker = re.compile(
+        rf"(?P<num>{num})(?:{suffixes})"
+        rf"|第(?P<ord>{num})[，,、：:]"
+        rf"|(?P<seq>{seq})[，,、：:]"
+        rf"|[（(](?P<paren>{num})[）)]"
+    )
+    verbs = _alternation(data["lead_in_verbs"])
+    category_of: dict[str, str] = {}
+    for category in categories():
+        for cue in category.cues:
+            category_of.setdefault(cue, category.name)
+    for name, cues in (data.get("extra_cues") or {}).items():
+        for cue in cues:
+            category_of.setdefault(cue, name)
+    initial = (
+        rf"(?:(?:{_alternation(data['initial_adverbs'])})[，,]?)*"
+        rf"(?:{_alternation(data['initial_verbs'])})"
+    )
+    return _Cues(
+        numerals=numerals,
+        marker=marker,
+        sequence_words=dict(data["sequence_words"]),
+        furniture=tuple(data["furniture_line_cues"]),
+        furniture_contains=tuple(data["furniture_contains"]),
+        lead_in=re.compile(rf"[^，,。；;：:“”要]{{0,25}}?(?:{verbs})[，,：:]"),
+        held_lead_in=re.compile(r"(?:强调|指出|要求|提出)[，,：:]"),
+        strong=re.compile(
+            rf"{_alternation(data['strong_cues'])}"
+            r"|(?<![重主只纪摘首必需须提扼概简想])要(?![求点素闻件地害职道塞])"
+        ),
+        weak=re.compile(_alternation(data["weak_cues"])),
+        past=re.compile(_alternation(data["past_markers"])),
+        initial=re.compile(rf"(?:(?:{_alternation(data['initial_connectives'])})[，,]?)?{initial}"),
+        veto=re.compile(_alternation(data["veto_cues"])),
+        body_opener=re.compile(
+            rf"{_alternation(data['heading_body_openers'])}|{_DATE_OPENER.pattern}"
+        ),
+        subheading_verb=re.compile(_alternation(data["subheading_verbs"])),
+        subheading_max=int(data["subheading_max_chars"]),
+        category_cue=re.compile(_alternation(list(category_of))),
+        category_of=category_of,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Category
+
+
+def categorise(text: str) -> str:
+    """The taxonomy category of a requirement's text.
+
+    The guidelines let the head clause decide, and when the head names only a goal or a resolve,
+    the first concrete measure. So clauses are read in order and the first one holding a cue of a
+    concrete category decides (earliest cue in it; overlapping cues resolve to the longest, so
+    政治责任 is political, not accountability). Political cues never decide while a concrete cue
+    follows; a directive naming no concrete measure is ``political_mobilisation``; ``other`` is
+    the last resort.
+    """
+    try:
+        cues = _cues()
+        political = False
+        for clause in _CLAUSE_SEP.split(text or ""):
+            for match in cues.category_cue.finditer(clause):
+                name = cues.category_of[match.group()]
+                if name == "political_mobilisation":
+                    political = True
+                    continue
+                return name
+        if political or _is_directive(text or ""):
+            return "political_mobilisation"
+    except Exception:  # a category is always returned
+        pass
+    return "other"
+
+
+# --------------------------------------------------------------------------------------------
+# Text view
+
+
+@dataclass(frozen=True)
+class _View:
+    """A meeting's passage with page-split markers cut out; ``index[i]`` is the normalised index
+    of ``text[i]``, so a unit found here maps back to a raw quote that still contains them."""
+
+    text: str
+    index: tuple[int, ...]
+
+    def to_view(self, normalised: int) -> int:
+        return bisect.bisect_left(self.index, normalised)
+
+
+def _view(doc: NormalisedText, start: int, end: int) -> _View:
+    chunk = doc.text[start:end]
+    parts: list[str] = []
+    index: list[int] = []
+    position = 0
+    for match in _PAGE_SPLIT.finditer(chunk):
+        parts.append(chunk[position : match.start()])
+        index.extend(range(start + position, start + match.start()))
+        position = match.end()
+    parts.append(chunk[position:])
+    index.extend(range(start + position, start + len(chunk)))
+    return _View("".join(parts), tuple(index))
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    spans = []
+    position = 0
+    for match in _PARA_SEP.finditer(text):
+        if match.start() > position:
+            spans.append((position, match.start()))
+        position = match.end()
+    if position < len(text):
+        spans.append((position, len(text)))
+    return spans
+
+
+def _is_furniture(cues: _Cues, paragraph: str) -> bool:
+    """Page furniture after the article body: related links, editor, copyright, comments."""
+    if paragraph.startswith(cues.furniture):
+        return True
+    return (
+        len(paragraph) <= 40
+        and not _TERMINATOR.search(paragraph)
+        and any(cue in paragraph for cue in cues.furniture_contains)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Directives
+
+
+def _is_directive(sentence: str) -> bool:
+    """Does the sentence tell someone what to do (not assess, narrate or appoint)?"""
+    cues = _cues()
+    if cues.veto.search(sentence):
+        return False
+    if cues.strong.search(sentence) or cues.initial.match(sentence):
+        return True
+    return bool(cues.weak.search(sentence)) and not cues.past.search(sentence)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """The quote of a sentence: no leading closing quotes or lead-in (会议强调,), no unbalanced
+    opening quote, no surrounding space."""
+    cues = _cues()
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    for _ in range(2):
+        junk = _LEADING_JUNK.match(text, start, end)
+        if junk:
+            start = junk.end()
+        lead_in = cues.lead_in.match(text, start, end)
+        if lead_in:
+            start = lead_in.end()
+    if (
+        start < end
+        and text[start] in _OPEN_QUOTES
+        and _OPEN_QUOTES[text[start]] not in text[start:end]
+    ):
+        start += 1
+    return start, end
+
+
+# --------------------------------------------------------------------------------------------
+# Units
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    kind: str
+    """``heading``, ``item`` or ``plain``."""
+    section: int | None
+    """Index (in the unit list) of the enclosing heading."""
+    list_id: int | None = None
+
+
+@dataclass
+class _State:
+    units: list[_Unit]
+    section: int | None = None
+    list_id: int | None = None
+    lists: int = 0
+
+
+def _heading_end(cues: _Cues, text: str, start: int, end: int) -> tuple[int, int]:
+    """Where a section heading ends (and its body starts) when no break separates them.
+
+    The heading runs to the first 。 of its paragraph, except when its body runs on without a
+    break: before a body opener (a date, 疫情发生后 …) or before a short sub-heading that ends
+    the first sentence (…格局严格落实属地责任。)."""
+    terminator = _TERMINATOR.search(text, start, end)
+    stop = terminator.start() if terminator else end
+    clause_start = start
+    for clause in _CLAUSE_SEP.split(text[start:stop]):
+        opener = cues.body_opener.search(clause, 4)
+        if opener:
+            cut = clause_start + opener.start()
+            return cut, cut
+        last_start = clause_start
+        clause_start += len(clause) + 1
+    if not terminator:
+        return end, end
+    for match in cues.subheading_verb.finditer(text, last_start, stop):
+        if match.start() - last_start >= 6 and stop - match.start() <= cues.subheading_max:
+            return match.start(), match.start()
+    return stop + 1, stop + 1
+
+
+def _markers(cues: _Cues, text: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """Enumeration markers in a paragraph: (marker start, item start, value)."""
+    found = []
+    for match in cues.marker.finditer(text, start, end):
+        before = text[start : match.start()].rstrip()
+        previous = before[-1] if before else ""
+        if previous and previous not in _MARKER_AFTER:
+            continue
+        numeral = match.group("num") or match.group("ord") or match.group("paren")
+        if numeral:
+            value = _numeral_value(cues, numeral)
+        else:
+            value = cues.sequence_words.get(match.group("seq"), 0)
+        found.append((match.start(), match.end(), value))
+    return found
+
+
+def _numeral_value(cues: _Cues, numeral: str) -> int:
+    if len(numeral) == 1:
+        return cues.numerals.get(numeral, 0)
+    tens, units = numeral[0], numeral[1]
+    if tens == "十":
+        return 10 + cues.numerals.get(units, 0)
+    return cues.numerals.get(tens, 0) * 10 + (0 if units == "十" else cues.numerals.get(units, 0))
+
+
+def _accepted(quote: str, kind: str) -> bool:
+    """Headings are always kept; an enumerated item only needs not to narrate the past or to
+    appoint (items of a 会议要求 list are often bare verb phrases: 加快…互认); anything else must
+    be a directive."""
+    if kind == "heading":
+        return True
+    if kind == "item":
+        cues = _cues()
+        return not cues.veto.search(quote) and (_is_directive(quote) or not cues.past.search(quote))
+    return _is_directive(quote)
+
+
+def _add(state: _State, text: str, start: int, end: int, kind: str) -> None:
+    start, end = _trim(text, start, end)
+    if start >= end:
+        return
+    if not _accepted(text[start:end], kind):
+        return
+    state.units.append(_Unit(start, end, kind, state.section, state.list_id))
+
+
+def _plain(state: _State, text: str, start: int, end: int) -> None:
+    """Text outside enumerations: a sub-heading paragraph, or directive sentences."""
+    cues = _cues()
+    terminator = _TERMINATOR.search(text, start, end)
+    if not terminator:
+        return  # a title or an editor's sub-title, not a sentence of the report
+    head_start, _ = _trim(text, start, terminator.start())
+    head = text[head_start : terminator.start()]
+    rest = text[terminator.end() : end].strip()
+    if (
+        rest
+        and 0 < len(head) <= cues.subheading_max
+        and not re.search(r"[，,、；;：:“”]", head)
+        and (cues.subheading_verb.match(head) or cues.initial.match(head))
+    ):
+        _add(state, text, start, end, "plain")
+        return
+    position = start
+    for match in _TERMINATOR.finditer(text, start, end):
+        _add(state, text, position, match.end(), "plain")
+        position = match.end()
+    if text[position:end].strip():
+        _add(state, text, position, end, "plain")
+
+
+def _paragraph(state: _State, text: str, start: int, end: int, at_para_start: bool) -> None:
+    cues = _cues()
+    heading = _HEADING.match(text, start, end) if at_para_start else None
+    if heading:
+        head_end, body = _heading_end(cues, text, heading.end(), end)
+        state.section = None
+        state.list_id = None
+        _add(state, text, heading.end(), head_end, "heading")
+        if state.units and state.units[-1].kind == "heading" and state.units[-1].start >= start:
+            state.section = len(state.units) - 1
+        start = body
+    markers = _markers(cues, text, start, end)
+    first = markers[0][0] if markers else end
+    if first > start:
+        _plain(state, text, start, first)
+    for i, (_, item_start, value) in enumerate(markers):
+        item_end = markers[i + 1][0] if i + 1 < len(markers) else end
+        if value == 1 or state.list_id is None:
+            state.lists += 1
+            state.list_id = state.lists
+        _add(state, text, item_start, item_end, "item")
+
+
+def _floor(view: _View, meeting: MeetingSpan, paragraphs: list[tuple[int, int]]) -> int:
+    """Where directives may start: after the sentence reporting the meeting, or after a
+    lead-in that follows the held clause in that sentence (…会议上,某某强调,)."""
+    held_end = view.to_view(meeting.held_end)
+    for para_start, para_end in paragraphs:
+        if para_end < held_end:
+            continue
+        if para_start > held_end:
+            return para_start
+        terminator = _TERMINATOR.search(view.text, held_end, para_end)
+        stop = terminator.start() if terminator else para_end
+        lead_in = _cues().held_lead_in.search(view.text, held_end, stop)
+        if lead_in:
+            return lead_in.end()
+        return stop + 1 if terminator else para_end
+    return held_end
+
+
+def _units(view: _View, meeting: MeetingSpan) -> list[_Unit]:
+    cues = _cues()
+    paragraphs = _paragraphs(view.text)
+    floor = _floor(view, meeting, paragraphs)
+    state = _State(units=[])
+    for para_start, para_end in paragraphs:
+        if para_end <= floor:
+            continue
+        if para_start >= floor and _is_furniture(cues, view.text[para_start:para_end]):
+            break
+        start = max(para_start, floor)
+        _paragraph(state, view.text, start, para_end, at_para_start=start == para_start)
+    return state.units
+
+
+# --------------------------------------------------------------------------------------------
+# Requirements
+
+
+def _numbered(units: list[_Unit]) -> list[tuple[_Unit, int | None, int | None]]:
+    """(unit, ordinal, section) with ordinals 1, 2, 3… per list, as the Meeting model checks:
+    headings and top-level items share one list; items of a section number within it."""
+    heading_ordinal: dict[int, int] = {}
+    counters: dict[int | None, int] = {}
+    out = []
+    for i, unit in enumerate(units):
+        section = heading_ordinal.get(unit.section) if unit.section is not None else None
+        if unit.kind == "plain":
+            out.append((unit, None, section))
+            continue
+        if unit.kind == "heading":
+            section = None
+        counters[section] = counters.get(section, 0) + 1
+        if unit.kind == "heading":
+            heading_ordinal[i] = counters[None]
+        out.append((unit, counters[section], section))
+    return out
+
+
+def _requirement(
+    doc: NormalisedText, view: _View, unit: _Unit, ordinal: int | None, section: int | None
+) -> Requirement | None:
+    text = to_simplified(_LINE_BREAKS.sub("", view.text[unit.start : unit.end]))
+    try:
+        return Requirement(
+            ordinal=ordinal,
+            section=section,
+            text=text,
+            category=categorise(text),
+            evidence=doc.evidence(view.index[unit.start], view.index[unit.end - 1] + 1),
+        )
+    except (ValidationError, ValueError, IndexError):
+        return None
+
+
+def extract_requirements(doc: NormalisedText, meeting: MeetingSpan) -> list[Requirement]:
+    """The directives of one meeting, in text order (empty when none can be found)."""
+    try:
+        start = max(0, min(meeting.start, len(doc.text)))
+        end = max(start, min(meeting.end, len(doc.text)))
+        view = _view(doc, start, end)
+        if not view.text:
+            return []
+        requirements = []
+        for unit, ordinal, section in _numbered(_units(view, meeting)):
+            requirement = _requirement(doc, view, unit, ordinal, section)
+            if requirement is not None:
+                requirements.append(requirement)
+        return _consistent(requirements)
+    except Exception:  # extractors never raise; an empty result is valid
+        return []
+
+
+def _consistent(requirements: list[Requirement]) -> list[Requirement]:
+    """Renumber after dropped candidates so that the Meeting model accepts the list."""
+    top = {r.ordinal for r in requirements if r.section is None and r.ordinal}
+    counters: dict[int | None, int] = {}
+    remap: dict[int, int] = {}
+    out = []
+    for r in requirements:
+        section = r.section if r.section in top else None
+        section = remap.get(section, section) if section is not None else None
+        ordinal = r.ordinal
+        if ordinal is not None:
+            counters[section] = counters.get(section, 0) + 1
+            if section is None:
+                remap[ordinal] = counters[None]
+            ordinal = counters[section]
+        out.append(r.model_copy(update={"ordinal": ordinal, "section": section}))
+    return out
+
+
+__all__ = ["VERSION", "categorise", "extract_requirements"]

@@ -1,0 +1,325 @@
+"""Requirement rules: synthetic enumerations of every form, nested sections, quote boundaries,
+the five seeds against their gold (IoU ≥ 0.5 on raw evidence spans), and never raising."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from covidmeet_ds.models import Meeting, Requirement
+from covidmeet_ds.rules.meetings import MeetingSpan
+from covidmeet_ds.rules.requirements import VERSION, categorise, extract_requirements
+from covidmeet_ds.taxonomy import category_names
+from covidmeet_ds.text.normalise import normalise
+
+from .rules_helpers import gold_spans, load_seeds
+
+HELD = "5月8日上午,市卫生健康委召开全市疫情防控工作会议。"
+
+
+def extract(body: str, held: str = HELD) -> list[Requirement]:
+    """Requirements of a one-meeting synthetic report whose first sentence reports the meeting."""
+    doc = normalise(held + body)
+    held_end = len(held) - 1
+    span = MeetingSpan(0, len(doc.text), 0, held_end, None, None)
+    return extract_requirements(doc, span)
+
+
+def texts(requirements: list[Requirement]) -> list[str]:
+    return [r.text for r in requirements]
+
+
+def numbering(requirements: list[Requirement]) -> list[tuple[int | None, int | None]]:
+    return [(r.ordinal, r.section) for r in requirements]
+
+
+def iou(a, b) -> float:
+    inter = max(0, min(a.end, b.end) - max(a.start, b.start))
+    return inter / (max(a.end, b.end) - min(a.start, b.start))
+
+
+def test_version() -> None:
+    assert VERSION == "requirements_v1"
+
+
+# -------------------------------------------------------------------------------- enumerations
+
+
+@pytest.mark.parametrize(
+    "markers",
+    [
+        ("一是", "二是", "三是"),
+        ("一要", "二要", "三要"),
+        ("第一,", "第二,", "第三,"),
+        ("首先,", "其次,", "再次,"),
+        ("第一,", "其次,", "第三,"),  # spun: 其次 for 第二
+    ],
+)
+def test_enumeration_forms(markers: tuple[str, str, str]) -> None:
+    a, b, c = markers
+    body = (
+        f"\n\n会议要求,{a}加强口岸入境人员管理。{b}做好学校开学准备,师生返校前要报告健康状况。"
+        f"{c}加快恢复餐饮企业正常经营。"
+    )
+    found = extract(body)
+    assert texts(found) == [
+        "加强口岸入境人员管理。",
+        "做好学校开学准备,师生返校前要报告健康状况。",
+        "加快恢复餐饮企业正常经营。",
+    ]
+    assert numbering(found) == [(1, None), (2, None), (3, None)]
+    assert [r.category for r in found] == ["entry_control", "schools", "workplaces_economy"]
+
+
+def test_items_split_across_paragraphs_and_trailing_sentences() -> None:
+    body = (
+        "\n\n第一,严格农贸市场消毒。每天对摊位进行消杀。"
+        "\n\n第二,落实社区网格化管理。街道干部要逐户登记。"
+    )
+    found = extract(body)
+    assert texts(found) == [
+        "严格农贸市场消毒。每天对摊位进行消杀。",
+        "落实社区网格化管理。街道干部要逐户登记。",
+    ]
+    assert numbering(found) == [(1, None), (2, None)]
+
+
+def test_new_list_restarts_ordinals_after_a_lead_in_sentence() -> None:
+    body = (
+        "\n\n会议要求,各区要保持清醒头脑,绝不能放松。一是做好核酸检测。二是做好疫苗接种。"
+        "\n\n会议强调,疫情形势总体平稳。"
+    )
+    found = extract(body)
+    assert texts(found) == ["各区要保持清醒头脑,绝不能放松。", "做好核酸检测。", "做好疫苗接种。"]
+    assert numbering(found) == [(None, None), (1, None), (2, None)]
+    assert [r.category for r in found] == [
+        "political_mobilisation",
+        "testing_screening",
+        "vaccination",
+    ]
+
+
+def test_marker_inside_a_word_is_not_an_item() -> None:
+    found = extract("\n\n会议强调,要统一要求,防止出现第二代病例。")
+    assert texts(found) == ["要统一要求,防止出现第二代病例。"]
+    assert numbering(found) == [(None, None)]
+
+
+# ------------------------------------------------------------------------------ nested sections
+
+
+NESTED = (
+    "下面,我讲几点意见。"
+    " 一、提高思想认识,增强做好防控工作的责任感 各级干部要克服麻痹思想。"
+    " 二、强化重点环节管控,守住不发生聚集性疫情的底线"
+    " 一是加强养老机构管理。"
+    " 二是加强冷链食品检测。"
+    " 三、加强组织保障,确保各项措施落地见效严格落实值班制度。各单位要安排专人值守。"
+)
+
+
+def test_section_headings_with_nested_items() -> None:
+    found = extract(NESTED)
+    assert texts(found) == [
+        "提高思想认识,增强做好防控工作的责任感",
+        "各级干部要克服麻痹思想。",
+        "强化重点环节管控,守住不发生聚集性疫情的底线",
+        "加强养老机构管理。",
+        "加强冷链食品检测。",
+        "加强组织保障,确保各项措施落地见效",
+        "严格落实值班制度。各单位要安排专人值守。",
+    ]
+    assert numbering(found) == [
+        (1, None),
+        (None, 1),
+        (2, None),
+        (1, 2),
+        (2, 2),
+        (3, None),
+        (None, 3),
+    ]
+    # the list is valid as a Meeting's requirements (ordinals without gaps, known sections)
+    Meeting.model_validate(
+        {
+            "meeting_id": "m1",
+            "name": None,
+            "convener": None,
+            "evidence": found[0].evidence.model_dump(),
+            "date": {"value": None, "precision": "unknown", "year_basis": "unknown", "note": "x"},
+            "level": {
+                "level": "prefectural",
+                "jurisdiction": None,
+                "evidence": found[0].evidence.model_dump(),
+                "note": "x",
+            },
+            "speakers": [],
+            "requirements": [r.model_dump() for r in found],
+        }
+    )
+
+
+def test_heading_running_into_a_dated_body() -> None:
+    body = " 一、做好春节防控,确保群众平安过节3月2日,省里召开了专题会议。各地要加强值守。"
+    found = extract(body)
+    assert texts(found)[:2] == ["做好春节防控,确保群众平安过节", "各地要加强值守。"]
+
+
+# ------------------------------------------------------------------------ sentences and quotes
+
+
+def test_lead_ins_assessments_and_quotes() -> None:
+    body = (
+        "\n\n会议指出,当前疫情形势总体平稳,防控工作取得了明显成效。"
+        "\n\n“守住底线,关键是要严格闭环管理。”张某强调,要严防境外疫情输入。"
+        "\n\n会议决定,由李某担任领导小组组长。王某主持会议。"
+    )
+    found = extract(body)
+    assert texts(found) == ["守住底线,关键是要严格闭环管理。", "要严防境外疫情输入。"]
+    doc = normalise(HELD + body)
+    first = found[0].evidence
+    assert doc.raw[first.start - 1] == "“" and doc.raw[first.end] == "”"
+
+
+def test_lead_in_inside_the_held_sentence() -> None:
+    held = "在随后召开的全市会议上,"
+    found = extract("陈某强调,要压实属地责任,不得层层加码。", held=held)
+    assert texts(found) == ["要压实属地责任,不得层层加码。"]
+    assert found[0].category == "accountability_discipline"
+
+
+def test_the_held_sentence_itself_is_not_a_requirement() -> None:
+    held = "3月1日,区委召开会议,要求坚决落实各项防控措施"
+    assert extract("。", held=held) == []
+
+
+def test_subtitles_without_sentence_end_are_skipped() -> None:
+    found = extract("\n\n要坚持科学精准防控\n\n要加强农村地区疫情防控。")
+    assert texts(found) == ["要加强农村地区疫情防控。"]
+
+
+def test_traditional_pinyin_and_page_split_are_cleaned_from_text() -> None:
+    body = "\n\n會議強調,要加強學(xué)校防控,做好\n\n3、師生健康監測。"
+    found = extract(body)
+    assert texts(found) == ["要加强学校防控,做好师生健康监测。"]
+    assert "3、" in found[0].evidence.quote and "(xué)" in found[0].evidence.quote
+
+
+def test_furniture_after_the_body_is_ignored() -> None:
+    body = "\n\n会议要求,要加强宣传引导。\n\n相关推荐\n\n严禁转载,要注明出处。"
+    assert texts(extract(body)) == ["要加强宣传引导。"]
+
+
+# ------------------------------------------------------------------------------------ category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("严防境外疫情输入。", "entry_control"),
+        ("加快电子健康码的互认通用。", "surveillance_monitoring"),
+        ("坚决打好保卫战。继续把医疗救治放在第一位。", "medical_treatment"),
+        ("要牢固树立责任意识,制定应急预案。", "command_coordination"),
+        ("要提高政治站位,坚决打赢疫情防控阻击战。", "political_mobilisation"),
+        ("暂停各类演出活动。", "gatherings_events"),
+        ("", "other"),
+        ("天气晴朗。", "other"),
+    ],
+)
+def test_categorise(text: str, category: str) -> None:
+    assert categorise(text) == category
+
+
+# ---------------------------------------------------------------------------------------- seeds
+
+
+SEEDS = load_seeds()
+
+
+def _match(pred: list[Requirement], gold: list[Requirement]) -> list[tuple[int, int]]:
+    """One-to-one greedy matching by IoU of raw evidence spans (≥ 0.5)."""
+    pairs = sorted(
+        (
+            (iou(p.evidence, g.evidence), i, j)
+            for i, p in enumerate(pred)
+            for j, g in enumerate(gold)
+        ),
+        reverse=True,
+    )
+    used_p: set[int] = set()
+    used_g: set[int] = set()
+    matched = []
+    for value, i, j in pairs:
+        if value >= 0.5 and i not in used_p and j not in used_g:
+            used_p.add(i)
+            used_g.add(j)
+            matched.append((i, j))
+    return matched
+
+
+def test_seeds_precision_recall_and_category() -> None:
+    tp = n_pred = n_gold = same_category = 0
+    for seed in SEEDS:
+        for meeting, span in zip(seed.gold.meetings, gold_spans(seed), strict=True):
+            pred = extract_requirements(seed.doc, span)
+            matched = _match(pred, meeting.requirements)
+            tp += len(matched)
+            n_pred += len(pred)
+            n_gold += len(meeting.requirements)
+            same_category += sum(
+                pred[i].category == meeting.requirements[j].category for i, j in matched
+            )
+            # the extracted list is valid as the meeting's requirements
+            Meeting.model_validate(meeting.model_copy(update={"requirements": pred}).model_dump())
+    precision, recall = tp / n_pred, tp / n_gold
+    assert n_gold == 96
+    assert 2 * precision * recall / (precision + recall) >= 0.85
+    assert same_category / tp >= 0.75
+
+
+def _seed(doc_id: str):
+    return next(s for s in SEEDS if s.doc_id == doc_id)
+
+
+def test_seed_enumerated_lists_keep_ordinals() -> None:
+    seed = _seed("netease-shandong-nhc-teleconference")
+    m1, m2 = (extract_requirements(seed.doc, s) for s in gold_spans(seed))
+    assert numbering(m2) == [(i, None) for i in range(1, 7)]
+    assert [r.evidence for r in m2] == [r.evidence for r in seed.gold.meetings[1].requirements]
+    assert numbering(m1) == [(None, None), *((i, None) for i in range(1, 6)), (None, None)]
+
+
+def test_seed_speech_sections_and_page_splits() -> None:
+    seed = _seed("jinchutou-sichuan-speech")
+    (span,) = gold_spans(seed)
+    found = extract_requirements(seed.doc, span)
+    headings = [r for r in found if r.ordinal and r.section is None]
+    assert [r.ordinal for r in headings] == list(range(1, 8))
+    gold = seed.gold.meetings[0].requirements
+    assert numbering(found) == numbering(gold)
+    assert texts(found) == texts(gold)
+    assert all("\n" not in r.text for r in found)
+
+
+# ------------------------------------------------------------------------------- never raising
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list("一二三是要第,，。、 \n会议强调加强x1(（）)“”"))
+        | st.characters(),
+        max_size=300,
+    ),
+    a=st.integers(-5, 400),
+    b=st.integers(-5, 400),
+    c=st.integers(-5, 400),
+)
+def test_never_raises(text: str, a: int, b: int, c: int) -> None:
+    doc = normalise(text)
+    span = MeetingSpan(a, b, min(a, c), c, None, None)
+    found = extract_requirements(doc, span)
+    assert all(isinstance(r, Requirement) for r in found)
+    for r in found:
+        assert doc.raw[r.evidence.start : r.evidence.end] == r.evidence.quote
+    assert categorise(text) in category_names()
