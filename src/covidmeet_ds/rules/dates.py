@@ -1,0 +1,494 @@
+"""When a meeting took place: its date expression, the year behind it, and the time of day.
+
+Reports rarely write the year: they say ``3月16日下午``, ``今天(1月17日)上午`` or ``今日召开``. The
+rule first finds the meeting's own date expression, looking where the report dates *this*
+meeting: in the held clause, then in the sentence around it, then at the start of its passage
+(only a date followed by 召开/举行 there), never in other meetings' passages or page furniture. A
+meeting "held right after" another (在随后召开的…, 全国会议结束后) takes the date of the last
+meeting held before it.
+
+The year then comes, in the order of the guidelines, from a year written with the date
+(``explicit``), from the article's own publication date (``publication``: the latest such date not
+after publication), or from terms that date a phase of the epidemic (``context``, anchors in
+``data/dates.yaml``). A *decisive* anchor (an official name of a short period, such as
+新型冠状病毒感染的肺炎) overrides a publication date far outside its period: such a date belongs
+to a re-post or an upload. A date that cannot be placed in a year is null, with a note.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+
+from pydantic import ValidationError
+
+from ..models import DATE_WINDOW, Evidence, MeetingDate
+from ..taxonomy import read_data
+from ..text.normalise import NormalisedText
+from .meetings import MeetingSpan
+
+VERSION = "dates_v1"
+
+_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+
+_NUM = r"[0-9０-９]{1,2}|[一二三四五六七八九十〇零]{1,3}"
+_REDACTED = r"[xX×*＊]{1,2}"
+_YEAR = r"[0-9０-９]{4}|[〇零一二三四五六七八九]{4}|20[xX×*＊]{2}"
+_LUNAR_DAY = (
+    r"初[一二三四五六七八九十]|二十[一二三四五六七八九]?|廿[一二三四五六七八九]|三十"
+    r"|十[一二三四五六七八九]?"
+)
+_SENTENCE_END = re.compile(r"[。!?!?;;\n]")
+_CLAUSE_END = re.compile(r"[,,。!?!?;;\n]")
+_YEARS = range(DATE_WINDOW[0].year, DATE_WINDOW[1].year + 1)
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """A term that dates a phase of the epidemic (``data/dates.yaml``)."""
+
+    pattern: re.Pattern[str]
+    start: date
+    until: date
+    decisive: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class _Cues:
+    anchors: tuple[_Anchor, ...]
+    slack_before: timedelta
+    slack_after: timedelta
+    spring_festival: dict[int, date]
+    time_of_day: dict[str, str]
+    relative: re.Pattern[str]
+    held_verbs: re.Pattern[str]
+    not_event_before: tuple[str, ...]
+    not_event_after: tuple[str, ...]
+    furniture: re.Pattern[str]
+    expression: re.Pattern[str]
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def _cues() -> _Cues:
+    """The cue data, read once; the date grammar's regex includes its time-of-day words."""
+    data = read_data("dates.yaml")
+    anchors = tuple(
+        _Anchor(
+            pattern=re.compile(row["pattern"]),
+            start=date.fromisoformat(row["from"]),
+            until=date.fromisoformat(row["until"]),
+            decisive=bool(row["decisive"]),
+            note=" ".join(str(row["note"]).split()),
+        )
+        for row in data["anchors"]
+    )
+    times = _alternation([*data["time_of_day"], "中午"])
+    inner = rf"(?:(?P<iyear>{_YEAR})年)?(?P<imonth>{_NUM})月(?P<iday>{_NUM})[日号]?"
+    today = rf"(?P<rel>今天|今日|昨天|昨日)(?:[((]{inner}[))])?"
+    absolute = (
+        rf"(?<![0-9０-９])(?:(?P<year>{_YEAR})年)?(?P<month>{_NUM}|{_REDACTED})月"
+        rf"(?:(?P<day>{_NUM}|{_REDACTED})[日号])?"
+    )
+    lunar = (
+        rf"(?:农历)?(?:正月(?P<lday>{_LUNAR_DAY})|大年(?P<nday>初[一二三四五六七八九十])"
+        r"|(?P<eve>除夕|大年三十))"
+    )
+    expression = re.compile(rf"(?:{today}|{absolute}|{lunar})(?P<tod>{times})?")
+    return _Cues(
+        anchors=anchors,
+        slack_before=timedelta(days=int(data["decisive_slack_days_before"])),
+        slack_after=timedelta(days=int(data["decisive_slack_days_after"])),
+        spring_festival={int(y): date.fromisoformat(d) for y, d in data["spring_festival"].items()},
+        time_of_day=dict(data["time_of_day"]),
+        relative=re.compile(_alternation(data["relative_cues"])),
+        held_verbs=re.compile(_alternation(data["held_verbs"])),
+        not_event_before=tuple(data["not_event_before"]),
+        not_event_after=tuple(data["not_event_after"]),
+        furniture=re.compile(_alternation(data["furniture_markers"])),
+        expression=expression,
+    )
+
+
+# --- parsing date expressions ---
+
+
+@dataclass(frozen=True)
+class _Expr:
+    """One date expression of the text, parsed."""
+
+    start: int
+    end: int
+    kind: str
+    """``day`` (月日), ``month`` (年月 or a redacted day), ``lunar`` or ``today`` (今日 alone)."""
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    lunar_offset: int | None = None
+    """Days after the Spring Festival (正月初一 → 0, 除夕 → -1)."""
+    shift: int = 0
+    """For ``today``: 0 for 今天/今日, -1 for 昨天/昨日."""
+    time_of_day: str | None = None
+
+
+def _number(token: str | None) -> int | None:
+    """Arabic, full-width or Chinese numerals (二十六, 十一, 二〇二〇); None if redacted."""
+    if not token:
+        return None
+    token = token.translate(_DIGITS)
+    if token.isdigit():
+        return int(token)
+    if "十" not in token:
+        digits = [_CN_DIGITS.get(ch) for ch in token]
+        if None in digits:
+            return None
+        return int("".join(str(d) for d in digits))
+    tens, _, units = token.partition("十")
+    if len(tens) > 1 or len(units) > 1 or (tens and tens not in _CN_DIGITS):
+        return None
+    if units and units not in _CN_DIGITS:
+        return None
+    value = _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(units, 0)
+    return value if value > 0 else None
+
+
+def _lunar_offset(token: str) -> int | None:
+    day = _number(token.replace("初", "").replace("廿", "二十"))
+    return None if day is None or not 1 <= day <= 30 else day - 1
+
+
+def _parse(match: re.Match[str], time_words: dict[str, str]) -> _Expr | None:
+    groups = match.groupdict()
+    tod = time_words.get(groups["tod"] or "")
+    span = {"start": match.start(), "end": match.end(), "time_of_day": tod}
+    if groups["rel"]:
+        shift = -1 if groups["rel"].startswith("昨") else 0
+        if groups["imonth"]:
+            return _absolute(groups["iyear"], groups["imonth"], groups["iday"], span)
+        return _Expr(kind="today", shift=shift, **span)
+    if groups["month"]:
+        return _absolute(groups["year"], groups["month"], groups["day"], span)
+    if groups["eve"]:
+        return _Expr(kind="lunar", lunar_offset=-1, **span)
+    offset = _lunar_offset(groups["lday"] or groups["nday"] or "")
+    return None if offset is None else _Expr(kind="lunar", lunar_offset=offset, **span)
+
+
+def _absolute(year: str | None, month: str, day: str | None, span: dict) -> _Expr | None:
+    year_n, month_n, day_n = _number(year), _number(month), _number(day)
+    if month_n is None or not 1 <= month_n <= 12:
+        return None  # a redacted month says nothing
+    if day_n is not None and not 1 <= day_n <= 31:
+        return None
+    if day is None and year_n is None:
+        return None  # a bare 3月 is too vague to be the meeting's date
+    kind = "day" if day_n is not None else "month"
+    return _Expr(kind=kind, year=year_n, month=month_n, day=day_n, **span)
+
+
+def _expressions(text: str, start: int, end: int) -> Iterator[_Expr]:
+    """Date expressions in ``text[start:end]`` that can be the date of an event."""
+    cues = _cues()
+    for match in cues.expression.finditer(text, max(0, start), max(0, end)):
+        before = text[max(0, match.start() - 4) : match.start()]
+        after = text[match.end() : match.end() + 4]
+        if any(before.endswith(w) for w in cues.not_event_before):
+            continue
+        if any(after.startswith(w) for w in cues.not_event_after):
+            continue
+        expr = _parse(match, cues.time_of_day)
+        if expr is not None:
+            yield expr
+
+
+def _followed_by_held_verb(text: str, expr: _Expr) -> bool:
+    """A date closely followed, in the same sentence, by 召开/举行: the date of a meeting."""
+    window = text[expr.end : expr.end + 40]
+    stop = _SENTENCE_END.search(window)
+    return bool(_cues().held_verbs.search(window[: stop.start()] if stop else window))
+
+
+# --- finding the meeting's own date ---
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    before = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
+    after = _SENTENCE_END.search(text, end)
+    return (before[-1] if before else 0), (after.start() if after else len(text))
+
+
+def _own_expression(text: str, meeting: MeetingSpan) -> _Expr | None:
+    """The date expression that dates this meeting: held clause, its sentence, passage start."""
+    held = next(_expressions(text, meeting.held_start, meeting.held_end), None)
+    if held is not None:
+        return held
+    if _relative_cue(text, meeting) is not None:
+        return None  # the meeting takes the date of the one before it
+    lo, hi = _sentence_bounds(text, meeting.held_start, meeting.held_end)
+    before = list(_expressions(text, lo, meeting.held_start))
+    if before:
+        return before[-1]
+    for expr in _expressions(text, meeting.held_end, hi):
+        if _followed_by_held_verb(text, expr):
+            return expr
+    head_end = min(meeting.end, meeting.start + 150)
+    for expr in _expressions(text, meeting.start, head_end):
+        if _followed_by_held_verb(text, expr):
+            return expr
+    return None
+
+
+def _relative_cue(text: str, meeting: MeetingSpan) -> tuple[int, int] | None:
+    """The words saying the meeting followed another (在随后召开的, 全国会议结束后), if any."""
+    match = _cues().relative.search(text, meeting.held_start, meeting.held_end)
+    if match is None:
+        return None
+    clause_starts = [m.end() for m in _CLAUSE_END.finditer(text, meeting.held_start, match.start())]
+    start = clause_starts[-1] if clause_starts else meeting.held_start
+    tail = re.match(r"(?:召开|举行)的?", text[match.end() : match.end() + 3])
+    return start, match.end() + (tail.end() if tail else 0)
+
+
+def _previous_meeting_date(text: str, meeting: MeetingSpan) -> _Expr | None:
+    """The date of the last meeting reported held before this one (a date + 召开/举行)."""
+    held = [
+        expr
+        for expr in _expressions(text, meeting.held_start - 1500, meeting.held_start)
+        if _followed_by_held_verb(text, expr)
+    ]
+    return held[-1] if held else None
+
+
+# --- placing the expression in a year ---
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    value: str
+    basis: str
+    note: str
+
+
+def _interval(expr: _Expr, year: int) -> tuple[date, date] | None:
+    """The days the expression can denote in ``year`` (None if it denotes none)."""
+    try:
+        if expr.kind == "day":
+            day = date(year, expr.month or 0, expr.day or 0)
+            return day, day
+        if expr.kind == "month":
+            month = expr.month or 0
+            last = calendar.monthrange(year, month)[1]
+            return date(year, month, 1), date(year, month, last)
+        if expr.kind == "lunar":
+            festival = _cues().spring_festival.get(year)
+            if festival is None or expr.lunar_offset is None:
+                return None
+            day = festival + timedelta(days=expr.lunar_offset)
+            return day, day
+        return date(year, 1, 1), date(year, 12, 31)
+    except (ValueError, TypeError):
+        return None
+
+
+def _format(expr: _Expr, interval: tuple[date, date]) -> str:
+    """ISO 8601 at the precision the interval allows: a day, a month or a year."""
+    lo, hi = interval
+    if lo == hi:
+        return lo.isoformat()
+    if expr.kind == "month":
+        return f"{lo.year:04d}-{lo.month:02d}"
+    return f"{lo.year:04d}"
+
+
+def _anchors_in(text: str) -> list[tuple[_Anchor, str]]:
+    found = []
+    for anchor in _cues().anchors:
+        match = anchor.pattern.search(text)
+        if match:
+            found.append((anchor, match.group()))
+    return found
+
+
+def _conflicting(day: date, anchors: list[tuple[_Anchor, str]]) -> tuple[_Anchor, str] | None:
+    """A decisive anchor whose period is far from ``day``, if any."""
+    cues = _cues()
+    for anchor, term in anchors:
+        if anchor.decisive and not (
+            anchor.start - cues.slack_before <= day <= anchor.until + cues.slack_after
+        ):
+            return anchor, term
+    return None
+
+
+def _by_publication(expr: _Expr, published: date) -> tuple[date, date] | None:
+    """The latest reading of the expression that is not after publication."""
+    if expr.kind == "today":
+        day = published + timedelta(days=expr.shift)
+        return day, day
+    for year in (published.year, published.year - 1):
+        interval = _interval(expr, year)
+        if interval is not None and interval[0] <= published:
+            return interval
+    return None
+
+
+def _by_context(expr: _Expr, anchors: list[tuple[_Anchor, str]]) -> tuple[int, list] | None:
+    """The one year in which most anchors agree with the expression (None on a tie or none)."""
+    scores: dict[int, list[tuple[_Anchor, str]]] = {}
+    for year in _YEARS:
+        interval = _interval(expr, year)
+        if interval is None:
+            continue
+        agreeing = [(a, t) for a, t in anchors if a.start <= interval[1] and interval[0] <= a.until]
+        if agreeing:
+            scores[year] = agreeing
+    if not scores:
+        return None
+    best = max(len(v) for v in scores.values())
+    years = [y for y, v in scores.items() if len(v) == best]
+    return (years[0], scores[years[0]]) if len(years) == 1 else None
+
+
+def _anchor_note(agreeing: list[tuple[_Anchor, str]]) -> str:
+    return " ".join(f"{term}: {anchor.note}" for anchor, term in agreeing)
+
+
+def _resolve(text: str, expr: _Expr, published: date | None, scopes: list[str]) -> _Resolved | str:
+    """The expression's value and year basis, or the reason it has none."""
+    if expr.year is not None:
+        interval = _interval(expr, expr.year)
+        if interval is None:
+            return f"{text[expr.start : expr.end]} is not a calendar date."
+        return _Resolved(_format(expr, interval), "explicit", "Year written with the date.")
+    anchors = next((found for found in map(_anchors_in, scopes) if found), [])
+    overridden = ""
+    if published is not None:
+        interval = _by_publication(expr, published)
+        conflict = _conflicting(interval[0], anchors) if interval else None
+        if interval is not None and conflict is None:
+            return _Resolved(
+                _format(expr, interval),
+                "publication",
+                f"Year from the article's publication date {published.isoformat()}: the latest "
+                "such date not after publication.",
+            )
+        if conflict is not None:
+            overridden = (
+                f"The publication date {published.isoformat()} is far from the period of "
+                f"{conflict[1]}, so it is a re-post or upload date, not the article's. "
+            )
+    placed = _by_context(expr, anchors)
+    if placed is None:
+        reason = "no term in the text dates it" if not anchors else "its dating terms disagree"
+        return f"{overridden}The date has no year near the meeting, and {reason}."
+    year, agreeing = placed
+    interval = _interval(expr, year)
+    if interval is None:
+        return f"{overridden}The date cannot be placed in {year}."
+    note = (
+        f"{overridden}No year is written with the date; it is placed in {year} by the terms "
+        f"that date the text. {_anchor_note(agreeing)}"
+    )
+    if expr.kind == "today":
+        note += " The text says only 今日/今天, so only the year is given."
+    if expr.kind == "lunar":
+        note += " The lunar date is converted with that year's Spring Festival."
+    return _Resolved(_format(expr, interval), "context", note)
+
+
+# --- the public rule ---
+
+
+def _scopes(text: str, start: int, end: int) -> list[str]:
+    """Where to look for dating terms: the passage, then the body, both without furniture."""
+    furniture = _cues().furniture
+    cut = furniture.search(text, start, end)
+    passage = text[start : cut.start() if cut else end]
+    body_cut = furniture.search(text, end) if cut is None else cut
+    body = text[: body_cut.start() if body_cut else len(text)]
+    return [passage, body]
+
+
+def _null(note: str, evidence: Evidence | None = None) -> MeetingDate:
+    return MeetingDate(
+        value=None,
+        precision="unknown",
+        year_basis="unknown",
+        evidence=evidence,
+        note=note,
+    )
+
+
+def _build(
+    doc: NormalisedText,
+    resolved: _Resolved | str,
+    evidence_span: tuple[int, int],
+    time_of_day: str | None,
+    prefix: str = "",
+) -> MeetingDate:
+    try:
+        evidence = doc.evidence(*evidence_span)
+    except (ValueError, IndexError, ValidationError):
+        return _null("The date expression could not be quoted from the raw text.")
+    if isinstance(resolved, str):
+        return _null(prefix + resolved, evidence)
+    precision = {4: "year", 7: "month", 10: "day"}[len(resolved.value)]
+    try:
+        return MeetingDate(
+            value=resolved.value,
+            precision=precision,
+            time_of_day=time_of_day if precision == "day" else None,
+            year_basis=resolved.basis,
+            evidence=evidence,
+            note=prefix + resolved.note,
+        )
+    except ValidationError:
+        return _null(
+            f"{prefix}The date read as {resolved.value}, outside the window of the epidemic "
+            f"({DATE_WINDOW[0].isoformat()} … {DATE_WINDOW[1].isoformat()}).",
+            evidence,
+        )
+
+
+def _extract(doc: NormalisedText, meeting: MeetingSpan, published: date | None) -> MeetingDate:
+    text = doc.text
+    expr = _own_expression(text, meeting)
+    if expr is not None:
+        scopes = _scopes(text, min(meeting.start, expr.start), meeting.end)
+        resolved = _resolve(text, expr, published, scopes)
+        if isinstance(resolved, _Resolved) and expr.kind == "month" and expr.year is None:
+            resolved = _Resolved(
+                resolved.value, resolved.basis, resolved.note + " The day is redacted."
+            )
+        return _build(doc, resolved, (expr.start, expr.end), expr.time_of_day)
+    cue = _relative_cue(text, meeting)
+    previous = _previous_meeting_date(text, meeting) if cue else None
+    if cue is not None and previous is not None:
+        scopes = _scopes(text, previous.start, meeting.end)
+        resolved = _resolve(text, previous, published, scopes)
+        quoted = text[previous.start : previous.end]
+        prefix = f"Held right after the meeting of {quoted}, so it takes that date. "
+        return _build(doc, resolved, cue, None, prefix)
+    return _null("The text gives no date for this meeting.")
+
+
+def extract_date(doc: NormalisedText, meeting: MeetingSpan, published: date | None) -> MeetingDate:
+    """The meeting's date, from its own date expression and the year behind it; never raises
+    (a date that cannot be established is null with a note)."""
+    try:
+        return _extract(doc, meeting, published)
+    except Exception:  # a rule must never stop a document
+        return _null("The date rules could not read this passage.")
+
+
+__all__ = ["VERSION", "extract_date"]

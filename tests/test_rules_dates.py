@@ -1,0 +1,275 @@
+"""Meeting dates: the seeds against the gold, and each general pattern on invented text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from covidmeet_ds.models import MeetingDate
+from covidmeet_ds.rules.dates import VERSION, extract_date
+from covidmeet_ds.rules.meetings import MeetingSpan
+from covidmeet_ds.text.normalise import normalise
+
+from .rules_helpers import gold_spans, load_seeds
+
+SEEDS = load_seeds()
+GOLD = [
+    (seed, span, meeting)
+    for seed in SEEDS
+    for span, meeting in zip(gold_spans(seed), seed.gold.meetings, strict=True)
+]
+
+
+def _date(text: str, held: str, published: date | None = None, occurrence: int = 0) -> MeetingDate:
+    """The date of the meeting whose held clause is ``held`` (its passage runs to the end)."""
+    doc = normalise(text)
+    start = -1
+    for _ in range(occurrence + 1):
+        start = doc.text.index(held, start + 1)
+    span = MeetingSpan(start, len(doc.text), start, start + len(held), None, None)
+    return extract_date(doc, span, published)
+
+
+# --- seeds ---
+
+
+@pytest.mark.parametrize(
+    ("seed", "span", "gold"), GOLD, ids=[f"{s.doc_id}-{m.meeting_id}" for s, _, m in GOLD]
+)
+def test_seed_dates_match_the_gold(seed, span, gold) -> None:
+    found = extract_date(seed.doc, span, seed.published)
+    assert found.value == gold.date.value
+    assert found.precision == gold.date.precision
+    assert found.time_of_day == gold.date.time_of_day
+    assert found.year_basis == gold.date.year_basis
+    assert found.evidence is not None
+    assert seed.raw[found.evidence.start : found.evidence.end] == found.evidence.quote
+    overlap = min(found.evidence.end, gold.date.evidence.end) - max(
+        found.evidence.start, gold.date.evidence.start
+    )
+    assert overlap > 0, (found.evidence.quote, gold.date.evidence.quote)
+
+
+def test_seed_accuracy_is_at_least_the_target() -> None:
+    found = [extract_date(seed.doc, span, seed.published).value for seed, span, _ in GOLD]
+    gold = [meeting.date.value for _, _, meeting in GOLD]
+    exact = sum(f == g for f, g in zip(found, gold, strict=True)) / len(gold)
+    years = sum((f or "")[:4] == (g or "")[:4] for f, g in zip(found, gold, strict=True))
+    assert exact >= 0.95
+    assert years / len(gold) >= 0.95
+
+
+def test_upload_year_in_a_document_title_is_not_the_meeting_year() -> None:
+    seed = next(s for s in SEEDS if s.published and s.published.year == 2023)
+    span = gold_spans(seed)[0]
+    found = extract_date(seed.doc, span, seed.published)
+    assert found.value == "2020"
+    assert "re-post or upload" in (found.note or "")
+
+
+def test_version() -> None:
+    assert VERSION == "dates_v1"
+
+
+# --- year from the publication date ---
+
+
+def test_day_and_time_with_year_from_publication() -> None:
+    found = _date(
+        "5月9日下午,省政府召开全省防控工作会议。会议要求加强监测。",
+        "5月9日下午,省政府召开全省防控工作会议",
+        date(2021, 5, 10),
+    )
+    assert (found.value, found.precision, found.time_of_day) == ("2021-05-09", "day", "afternoon")
+    assert found.year_basis == "publication"
+    assert found.evidence is not None and found.evidence.quote == "5月9日下午"
+
+
+def test_december_meeting_published_in_january_is_the_previous_year() -> None:
+    found = _date(
+        "12月30日晚上,市委召开常委会会议,部署元旦期间防控工作。",
+        "12月30日晚上,市委召开常委会会议",
+        date(2022, 1, 3),
+    )
+    assert (found.value, found.time_of_day) == ("2021-12-30", "evening")
+
+
+def test_today_takes_the_publication_date() -> None:
+    found = _date(
+        "今天上午,县政府召开防控工作会议。", "今天上午,县政府召开防控工作会议", date(2022, 4, 8)
+    )
+    assert (found.value, found.time_of_day, found.year_basis) == (
+        "2022-04-08",
+        "morning",
+        "publication",
+    )
+
+
+def test_yesterday_is_the_day_before_publication() -> None:
+    found = _date("昨日,区委召开疫情防控会议。", "昨日,区委召开疫情防控会议", date(2022, 3, 1))
+    assert found.value == "2022-02-28"
+
+
+# --- explicit years and numerals ---
+
+
+def test_explicit_year_wins_over_publication() -> None:
+    found = _date(
+        "2021年8月3日,市委召开防控工作会议。", "2021年8月3日,市委召开防控工作会议", date(2022, 1, 1)
+    )
+    assert (found.value, found.year_basis) == ("2021-08-03", "explicit")
+
+
+def test_chinese_numerals() -> None:
+    found = _date("二〇二〇年二月十三日,省委召开会议。", "二〇二〇年二月十三日,省委召开会议")
+    assert (found.value, found.year_basis) == ("2020-02-13", "explicit")
+
+
+def test_date_outside_the_window_is_null_with_a_note() -> None:
+    found = _date("2024年3月1日,市委召开会议。", "2024年3月1日,市委召开会议")
+    assert found.value is None and found.year_basis == "unknown"
+    assert "window" in (found.note or "")
+
+
+# --- context anchors ---
+
+
+def test_context_anchor_places_the_year() -> None:
+    text = "市防控领导小组今天(1月9日)上午召开会议,部署落实“乙类乙管”各项措施。"
+    found = _date(text, "市防控领导小组今天(1月9日)上午召开会议")
+    assert (found.value, found.year_basis, found.time_of_day) == (
+        "2023-01-09",
+        "context",
+        "morning",
+    )
+    assert "乙类乙管" in (found.note or "")
+    assert found.evidence is not None and found.evidence.quote == "今天(1月9日)上午"
+
+
+def test_early_2020_name_of_the_disease_dates_a_bare_today_to_the_year() -> None:
+    text = "今日召开全县新型冠状病毒感染的肺炎防控工作会议,部署防控工作。"
+    found = _date(text, "今日召开全县新型冠状病毒感染的肺炎防控工作会议")
+    assert (found.value, found.precision, found.year_basis) == ("2020", "year", "context")
+    assert found.note
+
+
+def test_decisive_anchor_overrides_a_far_publication_date() -> None:
+    text = "今日召开全县新型冠状病毒感染的肺炎防控工作会议,部署防控工作。"
+    found = _date(text, "今日召开全县新型冠状病毒感染的肺炎防控工作会议", date(2023, 6, 1))
+    assert (found.value, found.year_basis) == ("2020", "context")
+
+
+def test_broad_anchors_that_fit_several_years_give_no_year() -> None:
+    found = _date("3月5日,市委召开新冠肺炎疫情防控会议。", "3月5日,市委召开新冠肺炎疫情防控会议")
+    assert found.value is None
+    assert found.evidence is not None and found.note
+
+
+def test_today_without_publication_or_anchor_is_null() -> None:
+    found = _date("今天,区政府召开会议,部署工作。", "今天,区政府召开会议")
+    assert (found.value, found.precision, found.year_basis) == (None, "unknown", "unknown")
+    assert found.note
+
+
+def test_redacted_day_gives_the_month() -> None:
+    text = "1月xx日,x委召开会议,研究新型冠状病毒感染的肺炎防控工作。"
+    found = _date(text, "1月xx日,x委召开会议")
+    assert (found.value, found.precision) == ("2020-01", "month")
+
+
+# --- lunar dates, other meetings' dates, relative dates ---
+
+
+def test_lunar_date_of_the_meeting_is_converted_when_the_year_is_known() -> None:
+    found = _date(
+        "农历正月初三,省委召开常委会会议。", "农历正月初三,省委召开常委会会议", date(2020, 2, 2)
+    )
+    assert (found.value, found.year_basis) == ("2020-01-27", "publication")
+
+
+def test_lunar_date_of_another_meeting_is_not_the_meetings_date() -> None:
+    text = (
+        "1月28日上午,省委召开常委会会议。会议指出,农历正月初一,中央召开会议,"
+        "专门研究新型冠状病毒感染的肺炎防控。"
+    )
+    found = _date(text, "1月28日上午,省委召开常委会会议")
+    assert (found.value, found.time_of_day) == ("2020-01-28", "morning")
+
+
+def test_date_in_the_sentence_before_the_held_clause() -> None:
+    text = "2月3日上午,全市疫情防控工作会议在市政府召开,会议由市长主持。"
+    found = _date(text, "全市疫情防控工作会议在市政府召开", date(2022, 2, 5))
+    assert (found.value, found.time_of_day) == ("2022-02-03", "morning")
+
+
+def test_cut_off_dates_are_not_meeting_dates() -> None:
+    text = "今日召开全省防控工作会议。截至3月1日,全省累计报告病例10例。"
+    found = _date(text, "今日召开全省防控工作会议")
+    assert found.value is None
+
+
+def test_meeting_held_right_after_takes_the_previous_meeting_date() -> None:
+    text = (
+        "4月2日下午,国务院召开全国疫情防控电视电话会议。"
+        "在随后召开的全省疫情防控会议上,省长强调要严防输入。"
+    )
+    found = _date(text, "在随后召开的全省疫情防控会议上", date(2021, 4, 3))
+    assert (found.value, found.time_of_day, found.year_basis) == ("2021-04-02", None, "publication")
+    assert found.evidence is not None and found.evidence.quote == "在随后召开的"
+
+
+def test_no_date_at_all_is_null() -> None:
+    found = _date("省委召开会议,研究部署防控工作。", "省委召开会议")
+    assert found.value is None and found.evidence is None and found.note
+
+
+# --- never raises ---
+
+PIECES = st.sampled_from(
+    [
+        "1月",
+        "26日",
+        "xx日",
+        "今天",
+        "(",
+        ")",
+        "上午",
+        "农历正月初",
+        "十",
+        "二〇二〇年",
+        "召开",
+        "会议",
+        "随后",
+        "结束后",
+        "乙类乙管",
+        "新型冠状病毒感染的肺炎",
+        "。",
+        ",",
+        "\n",
+        "截至",
+        "省委",
+        "9999年",
+        "2月30日",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=30),
+    st.none() | st.dates(),
+    st.integers(0, 50),
+    st.integers(0, 50),
+)
+def test_never_raises(pieces, published, a, b) -> None:
+    doc = normalise("".join(pieces))
+    n = len(doc.text)
+    lo, hi = sorted((min(a, n), min(b, n)))
+    for span in (
+        MeetingSpan(0, n, 0, n, None, None),
+        MeetingSpan(lo, max(hi, lo + 1), lo, max(hi, lo + 1), "会议", "省委"),
+    ):
+        assert isinstance(extract_date(doc, span, published), MeetingDate)
