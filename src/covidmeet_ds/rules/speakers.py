@@ -1,0 +1,495 @@
+"""Who took part in a meeting: the people who presided, spoke or attended.
+
+Chinese meeting reports name participants in a few fixed shapes, which these rules read:
+
+- ``<titles><name>(<adverbial>)<role verb>``: 市委书记、市长某某主持会议并讲话, 某某在分会场出席;
+- lists sharing one verb: 省领导甲、乙、丙,某市市长丁在主会场或分会场参加会议 (a group title
+  such as 省领导 belongs to every name after it);
+- the passive 会议由副省长某某主持;
+- a bare name with a verb (某某强调), accepted only for a name the report also gives with a
+  title somewhere, so that 会议强调 or 文件指出 never become people;
+- a speech text whose speaker says 我 (下面,我强调几点意见): one speaker with a null name.
+
+People who are only studied or quoted are left out: their names follow the title (某某总书记),
+their clause starts with 学习/贯彻/按照…, or they come after a reported-speech lead-in
+(会议指出,…). Cue words live in ``data/speakers.yaml``; no official is named anywhere.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+
+from pydantic import ValidationError
+
+from ..models import Speaker
+from ..taxonomy import read_data
+from ..text.normalise import NormalisedText
+from .meetings import MeetingSpan
+
+VERSION = "speakers_v1"
+
+ROLE_ORDER = ("presided", "spoke", "attended")
+SENTENCE_END = re.compile(r"[。！？!?；;:：\n”」』]")
+"""Where a subject cannot reach back past."""
+CLAUSE_END = re.compile(r"[。！？!?；;:：,，\n]")
+COMMA = re.compile(r"[,，]")
+HAN = re.compile(r"^[\u3400-\u9fff]+$")
+GIVEN_NAME_MAX = 2
+UNNAMED_REACH = 10
+"""下面,我强调几点看法: the evidence runs on to the clause end when it is this near."""
+MAX_TITLE = 40
+"""A title longer than this is a phrase, not a title."""
+CHAIN_REACH = 20
+"""How far after the first role verb further verbs of the same clause are read (…并讲话)."""
+EVIDENCE_REACH = 40
+"""The evidence runs on to the clause end when it is this near (…传达了全国会议精神)."""
+SUBJECT_REACH = 160
+"""How far before a role verb its subject may start: a list of people, never a paragraph."""
+MAX_GROUP = 120
+"""A comma-free list of people longer than this is prose."""
+
+
+@dataclass(frozen=True)
+class _Cues:
+    """The contents of ``speakers.yaml``, compiled."""
+
+    role_verbs: re.Pattern[str]
+    listed_after: re.Pattern[str]
+    blocked_after: tuple[str, ...]
+    blocked_before: tuple[str, ...]
+    studied_prefixes: tuple[str, ...]
+    reported_speech: re.Pattern[str]
+    adverbial: re.Pattern[str]
+    group_title: re.Pattern[str]
+    """甲、乙等省领导(在…): the group title after 等, up to the next adverbial."""
+    passive_prefix: re.Pattern[str]
+    heads: tuple[str, ...]
+    title_stop_words: tuple[str, ...]
+    title_starters: tuple[str, ...]
+    name_suffixes: tuple[str, ...]
+    non_name_chars: frozenset[str]
+    non_names: frozenset[str]
+    unnamed_speech: tuple[re.Pattern[str], ...]
+    unnamed_note: str
+    surnames: frozenset[str]
+    compound_surnames: tuple[str, ...]
+
+
+@cache
+def _cues() -> _Cues:
+    data = read_data("speakers.yaml")
+    roles = data["roles"]
+    verbs = "|".join(f"(?P<{role}>{'|'.join(roles[role])})" for role in ROLE_ORDER)
+    markers = sorted(data["adverbial_markers"], key=len, reverse=True)
+    return _Cues(
+        role_verbs=re.compile(verbs),
+        listed_after=re.compile(data["listed_after"]),
+        blocked_after=tuple(data["blocked_after"]),
+        blocked_before=tuple(data["blocked_before"]),
+        studied_prefixes=tuple(data["studied_prefixes"]),
+        reported_speech=re.compile(data["reported_speech"]),
+        adverbial=re.compile("|".join(map(re.escape, markers))),
+        group_title=re.compile(
+            r"等([\u3400-\u9fff]{2,12}?)(?=" + "|".join(map(re.escape, markers)) + "|$)"
+        ),
+        passive_prefix=re.compile(data["passive_prefix"]),
+        heads=tuple(sorted(data["title_heads"], key=len, reverse=True)),
+        title_stop_words=tuple(data["title_stop_words"]),
+        title_starters=tuple(data["title_starters"]),
+        name_suffixes=tuple(data["name_suffixes"]),
+        non_name_chars=frozenset(data["non_name_chars"]),
+        non_names=frozenset(data["non_names"]),
+        unnamed_speech=tuple(re.compile(p) for p in data["unnamed_speech"]),
+        unnamed_note=data["unnamed_note"].strip(),
+        surnames=frozenset(data["surnames"].strip()),
+        compound_surnames=tuple(data["compound_surnames"]),
+    )
+
+
+@dataclass
+class _Person:
+    """One person named in a subject, before merging."""
+
+    name: str
+    titles: list[str]
+    honorific: bool = False
+    """Written with 同志: a name even without a title."""
+
+
+@dataclass
+class _Mention:
+    """A subject (one or more people) with the role verbs that follow it."""
+
+    people: list[_Person]
+    roles: set[str]
+    start: int
+    end: int
+
+
+@dataclass
+class _Entry:
+    """A speaker being assembled: the first evidence span, all roles seen."""
+
+    name: str
+    roles: set[str] = field(default_factory=set)
+    start: int = 0
+    end: int = 0
+
+
+# --- names and titles ---------------------------------------------------------------------
+
+
+def _is_name(text: str, cues: _Cues) -> bool:
+    """A common surname and a one- or two-character given name, free of function characters
+    (so 某某就 or 某某也 is not taken for a four-character name)."""
+    if not HAN.match(text) or text in cues.non_names:
+        return False
+    if any(ch in cues.non_name_chars for ch in text):
+        return False
+    surname = 2 if text.startswith(cues.compound_surnames) else 1
+    if surname == 1 and text[0] not in cues.surnames:
+        return False
+    return 1 <= len(text) - surname <= GIVEN_NAME_MAX
+
+
+def _head_ends(text: str, cues: _Cues) -> list[int]:
+    """Offsets just past every title head in ``text`` (longest head at each position)."""
+    ends: set[int] = set()
+    for head in cues.heads:
+        start = text.find(head)
+        while start != -1:
+            ends.add(start + len(head))
+            start = text.find(head, start + 1)
+    return sorted(ends)
+
+
+def _split_titles(text: str, cues: _Cues) -> list[str]:
+    """Concatenated titles (省委书记省长) split after a head that is followed by a new title."""
+    titles: list[str] = []
+    start = 0
+    for end in _head_ends(text, cues):
+        if end < len(text) and text.startswith(cues.title_starters, end):
+            titles.append(text[start:end])
+            start = end
+    titles.append(text[start:])
+    return [t for t in titles if t]
+
+
+def _is_title(text: str, cues: _Cues) -> bool:
+    return (
+        0 < len(text) <= MAX_TITLE
+        and text.endswith(cues.heads)
+        and not text.startswith(cues.studied_prefixes)
+        and not any(word in text for word in cues.title_stop_words)
+    )
+
+
+def _title_and_name(part: str, cues: _Cues) -> tuple[str, str] | None:
+    """``part`` as title + name, cutting after the latest head that leaves a valid name."""
+    for end in reversed(_head_ends(part, cues)):
+        title, name = part[:end], part[end:]
+        if _is_name(name, cues) and _is_title(title, cues):
+            return title, name
+    return None
+
+
+def _strip_honorific(part: str, cues: _Cues) -> tuple[str, bool]:
+    for suffix in cues.name_suffixes:
+        if part.endswith(suffix) and len(part) > len(suffix):
+            return part[: -len(suffix)], True
+    return part, False
+
+
+def _parse_group(segment: str, cues: _Cues) -> list[_Person] | None:
+    """The people of one comma-free subject (甲、乙 / 省委书记、省长某某), or None if it is
+    not made of people only."""
+    if len(segment) > MAX_GROUP:
+        return None
+    people: list[_Person] = []
+    pending: list[str] = []
+    shared: list[str] = []
+    for raw_part in segment.split("、"):
+        part, honorific = _strip_honorific(raw_part.strip(), cues)
+        if not part:
+            return None
+        if _is_title(part, cues) and not honorific:
+            pending.extend(_split_titles(part, cues))
+            continue
+        if _is_name(part, cues):
+            titles = pending or shared
+        else:
+            split = _title_and_name(part, cues)
+            if split is None:
+                return None
+            titles = pending + _split_titles(split[0], cues)
+            part = split[1]
+        people.append(_Person(part, list(titles), honorific))
+        shared, pending = list(titles), []
+    if pending or not people:
+        return None
+    return people
+
+
+# --- subjects and role verbs --------------------------------------------------------------
+
+
+def _segments(text: str, offset: int) -> list[tuple[int, str]]:
+    """Comma-separated pieces of ``text`` with their absolute starts."""
+    pieces = []
+    start = 0
+    for match in COMMA.finditer(text):
+        pieces.append((offset + start, text[start : match.start()]))
+        start = match.end()
+    pieces.append((offset + start, text[start:]))
+    return pieces
+
+
+def _last_group(start: int, text: str, cues: _Cues) -> tuple[int, list[_Person]] | None:
+    """The people right before the role verb: strip 会议由…, then cut off an adverbial
+    (在分会场, 等) at the first place that leaves a list of people."""
+    start, text = start + len(text) - len(text.lstrip()), text.strip()
+    passive = cues.passive_prefix.match(text)
+    if passive:
+        start, text = start + passive.end(), text[passive.end() :]
+    people = _parse_group(text, cues)
+    if people:
+        return start, people
+    for marker in cues.adverbial.finditer(text, 0, MAX_GROUP + 1):
+        people = _parse_group(text[: marker.start()], cues)
+        if people:
+            _share_group_title(people, text[marker.start() :], cues)
+            return start, people
+    return None
+
+
+def _share_group_title(people: list[_Person], rest: str, cues: _Cues) -> None:
+    """甲、乙等省领导出席: the title after 等 belongs to each untitled name of the list."""
+    match = cues.group_title.match(rest)
+    if match and _is_title(match.group(1), cues):
+        for person in people:
+            person.titles = person.titles or [match.group(1)]
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """A stretch of text with its sentence ends and reported-speech lead-ins (会议指出,)
+    found once, so that each role verb looks them up instead of rescanning."""
+
+    text: str
+    start: int
+    end: int
+    sentence_ends: list[int]
+    leads: list[int]
+    """Where each reported-speech lead-in ends."""
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int, cues: _Cues) -> _Scope:
+        ends = [m.end() for m in SENTENCE_END.finditer(text, start, end)]
+        leads = [m.end() for m in cues.reported_speech.finditer(text, start, end)]
+        return cls(text, start, end, ends, leads)
+
+    def sentence_start(self, position: int) -> int:
+        """Just after the last sentence end at or before ``position``."""
+        i = bisect.bisect_right(self.sentence_ends, position)
+        return self.sentence_ends[i - 1] if i else self.start
+
+    def reported(self, sentence_start: int, position: int) -> bool:
+        """Whether a lead-in (会议指出, / 会议强调:) ends in this sentence before ``position``."""
+        i = bisect.bisect_left(self.leads, sentence_start)
+        return i < len(self.leads) and self.leads[i] <= position
+
+
+def _subject(scope: _Scope, verb_start: int, cues: _Cues) -> _Mention | None:
+    """The people a role verb at ``verb_start`` is said of, reading back over whole comma
+    pieces that are lists of people (省领导甲、乙,某市市长丙在…参加会议)."""
+    sentence_start = scope.sentence_start(verb_start)
+    window = max(sentence_start, verb_start - SUBJECT_REACH)
+    pieces = _segments(scope.text[window:verb_start], window)
+    if window > sentence_start and len(pieces) > 1:
+        pieces = pieces[1:]  # cut short by the window: not a whole piece
+    last = _last_group(*pieces[-1], cues)
+    if last is None:
+        return None
+    start, people = last
+    for piece_start, piece in reversed(pieces[:-1]):
+        group = _parse_group(piece.strip(), cues)
+        if group is None:
+            break
+        start, people = piece_start + (len(piece) - len(piece.lstrip())), group + people
+    if scope.reported(sentence_start, start):
+        return None
+    return _Mention(people, set(), start, verb_start)
+
+
+def _blocked(text: str, match: re.Match[str], cues: _Cues) -> bool:
+    """学习…重要讲话精神, 按…要求: the verb names a text, not somebody's part in the meeting."""
+    before = text[max(0, match.start() - 2) : match.start()]
+    return text.startswith(cues.blocked_after, match.end()) or before.endswith(cues.blocked_before)
+
+
+def _verb_chain(text: str, first: re.Match[str], limit: int, cues: _Cues) -> tuple[set[str], int]:
+    """All roles named in the clause from the first verb on (主持会议并讲话), and where the
+    evidence stops: the clause end when it is near, else the last verb."""
+    clause_end = CLAUSE_END.search(text, first.end(), min(limit, first.end() + EVIDENCE_REACH))
+    reach = min(clause_end.start() if clause_end else limit, first.end() + CHAIN_REACH)
+    roles = {first.lastgroup or ""}
+    end = first.end()
+    for match in cues.role_verbs.finditer(text, first.end(), reach):
+        if not _blocked(text, match, cues):
+            roles.add(match.lastgroup or "")
+            end = match.end()
+    return roles - {""}, clause_end.start() if clause_end else end
+
+
+def _mentions(text: str, start: int, end: int, cues: _Cues) -> list[_Mention]:
+    """Every subject + role-verb clause in ``text[start:end]``."""
+    scope = _Scope.of(text, start, end, cues)
+    mentions: list[_Mention] = []
+    consumed = start
+    for match in cues.role_verbs.finditer(text, start, end):
+        if match.start() < consumed or _blocked(text, match, cues):
+            continue
+        mention = _subject(scope, match.start(), cues)
+        if mention is None:
+            continue
+        mention.roles, mention.end = _verb_chain(text, match, end, cues)
+        consumed = mention.end
+        mentions.append(mention)
+    return mentions
+
+
+def _listed(text: str, start: int, end: int, cues: _Cues) -> list[_Mention]:
+    """出席会议的省领导还有甲、乙,丙: people listed after the verb, with the group title."""
+    mentions = []
+    for match in cues.listed_after.finditer(text, start, end):
+        group = match.group("group")
+        people: list[_Person] = []
+        list_end = match.start("list")
+        for piece_start, piece in _segments(match.group("list"), match.start("list")):
+            found = _parse_group(piece.strip(), cues)
+            if found is None:
+                break
+            people.extend(found)
+            list_end = piece_start + len(piece.rstrip())
+        if not people:
+            continue
+        shared = group if _is_title(group, cues) else ""
+        for person in people:
+            person.titles = person.titles or ([shared] if shared else [])
+            person.honorific = True  # the construction itself says these are people
+        mentions.append(_Mention(people, {"attended"}, match.start(), list_end))
+    return mentions
+
+
+def _accepted(mention: _Mention, known: set[str]) -> list[_Person]:
+    """The people of a mention that are really people: a group needs a title, 同志 or names
+    the report gives with a title elsewhere."""
+    if any(p.titles or p.honorific for p in mention.people):
+        return mention.people
+    if all(p.name in known for p in mention.people):
+        return mention.people
+    return []
+
+
+def _fullest_titles(mentions: list[_Mention]) -> dict[str, tuple[str, ...]]:
+    """For each name, its titles at its fullest mention (most titles, then longest)."""
+    best: dict[str, tuple[str, ...]] = {}
+    for mention in mentions:
+        for person in mention.people:
+            current = best.get(person.name, ())
+            if (len(person.titles), len("".join(person.titles))) > (
+                len(current),
+                len("".join(current)),
+            ):
+                best[person.name] = tuple(person.titles)
+    return best
+
+
+@lru_cache(maxsize=8)
+def _report_people(text: str) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """Names the whole report gives with a title (so a bare mention of them counts), and each
+    name's fullest titles. Read once per report, whichever meeting is asked about."""
+    cues = _cues()
+    everywhere = _mentions(text, 0, len(text), cues) + _listed(text, 0, len(text), cues)
+    titled = [m for m in everywhere if any(p.titles or p.honorific for p in m.people)]
+    known = frozenset(p.name for m in titled for p in m.people)
+    return known, _fullest_titles(everywhere)
+
+
+# --- assembling speakers ------------------------------------------------------------------
+
+
+def _roles(roles: set[str]) -> list[str]:
+    if roles & {"presided", "spoke"}:
+        roles = roles - {"attended"}
+    return [role for role in ROLE_ORDER if role in roles]
+
+
+def _speaker(doc: NormalisedText, entry: _Entry, titles: list[str]) -> Speaker | None:
+    try:
+        return Speaker(
+            name=entry.name,
+            titles=titles,
+            roles=_roles(entry.roles),
+            evidence=doc.evidence(entry.start, entry.end),
+        )
+    except (ValidationError, ValueError, IndexError):
+        return None
+
+
+def _unnamed(doc: NormalisedText, start: int, end: int, cues: _Cues) -> tuple[int, Speaker] | None:
+    """The 我 of a speech text (下面,我强调几点看法), as a speaker without a name."""
+    text = doc.text
+    found = [m for p in cues.unnamed_speech if (m := p.search(text, start, end))]
+    if not found:
+        return None
+    match = min(found, key=lambda m: m.start())
+    clause_end = CLAUSE_END.search(text, match.end(), min(end, match.end() + UNNAMED_REACH))
+    stop = clause_end.start() if clause_end else None
+    try:
+        speaker = Speaker(
+            name=None,
+            titles=[],
+            roles=["spoke"],
+            evidence=doc.evidence(match.start(), stop or match.end()),
+            note=cues.unnamed_note,
+        )
+    except (ValidationError, ValueError, IndexError):
+        return None
+    return match.start(), speaker
+
+
+def extract_speakers(doc: NormalisedText, meeting: MeetingSpan) -> list[Speaker]:
+    """People who presided, spoke at or attended ``meeting``, in order of first mention.
+
+    Clauses are read only inside the meeting's passage; titles come from each person's fullest
+    mention anywhere in the report (a person is often titled in full once, then named bare).
+    """
+    cues = _cues()
+    text = doc.text
+    start = max(0, min(meeting.start, len(text)))
+    end = max(start, min(meeting.end, len(text)))
+    known, titles = _report_people(text)
+    entries: dict[str, _Entry] = {}
+    passage = _mentions(text, start, end, cues) + _listed(text, start, end, cues)
+    for mention in sorted(passage, key=lambda m: m.start):
+        for person in _accepted(mention, known):
+            entry = entries.setdefault(person.name, _Entry(person.name))
+            if not entry.roles:
+                entry.start, entry.end = mention.start, mention.end
+            entry.roles |= mention.roles
+    ordered: list[tuple[int, Speaker]] = []
+    for entry in entries.values():
+        speaker = _speaker(doc, entry, list(titles.get(entry.name, ())))
+        if speaker is not None:
+            ordered.append((entry.start, speaker))
+    unnamed = _unnamed(doc, start, end, cues)
+    if unnamed is not None:
+        ordered.append(unnamed)
+    return [speaker for _, speaker in sorted(ordered, key=lambda pair: pair[0])]
+
+
+__all__ = ["VERSION", "extract_speakers"]
