@@ -278,7 +278,13 @@ def test_documents_nest_the_full_gold_annotation(built: Path, tmp_path: Path) ->
     for row in rows:
         hand = gold[row["doc_id"]]
         assert row["hand"]["raw_sha256"] == hand["raw_sha256"]
-        assert row["rule"] is None  # no rule annotations are committed yet
+        rule_path = REPO / "annotations" / "rule" / f"{row['doc_id']}.yaml"
+        if rule_path.is_file():
+            rule = yaml.safe_load(rule_path.read_text(encoding="utf-8"))
+            assert row["rule"]["raw_sha256"] == rule["raw_sha256"]
+            assert len(row["rule"]["meetings"]) == len(rule["meetings"])
+        else:
+            assert row["rule"] is None
         for meeting in row["hand"]["meetings"]:
             evidence = meeting["evidence"]
             assert row["raw_text"][evidence["start"] : evidence["end"]] == evidence["quote"]
