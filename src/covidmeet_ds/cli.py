@@ -81,6 +81,37 @@ def _cmd_annotate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .build import load_documents
+    from .evaluate import render_markdown, score, write_report
+
+    problems = validate_corpus(args.root)
+    if problems:
+        print(render(problems, args.format))
+        print("evaluation stopped: the corpus does not validate", file=sys.stderr)
+        return 1
+    documents = load_documents(args.root, progress=False)
+    hand = {d.entry.doc_id: d.hand for d in documents if d.hand is not None}
+    rule = {d.entry.doc_id: d.rule for d in documents if d.rule is not None}
+    results = {"rules": score(hand, rule)}
+    if not args.no_peers:
+        from .peers import PeerUnavailable, run_peers
+
+        raws = {d.entry.doc_id: d.raw_text for d in documents}
+        published = {d.entry.doc_id: d.entry.published for d in documents}
+        try:
+            for name, predictions in run_peers(hand, raws, published).items():
+                results[name] = score(hand, predictions)
+        except PeerUnavailable as error:
+            print(f"peers skipped: {error}", file=sys.stderr)
+
+    print(render_markdown(results))
+    report = args.root / "reports" / "evaluation.json"
+    write_report(report, results)
+    print(f"wrote {report}", file=sys.stderr)
+    return 0
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from .build import BuildError, build, summary  # imports datasets/pyarrow: only when building
     from .build.staging import StagingError
@@ -169,6 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="publication date of the --text files (the year inference uses it)",
     )
     annotate.set_defaults(run=_cmd_annotate)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score rule annotations (and peer baselines) against the gold"
+    )
+    root_option(evaluate)
+    format_option(evaluate)
+    evaluate.add_argument(
+        "--no-peers", action="store_true", help="score the rules only (peers are dev extras)"
+    )
+    evaluate.set_defaults(run=_cmd_evaluate)
 
     build = commands.add_parser(
         "build", help="publish Parquet splits, dataset card and Croissant metadata"

@@ -1,0 +1,502 @@
+"""Score an annotator (the rules, or an off-the-shelf peer) against the gold, field by field.
+
+Scoring is pure: it compares annotations and returns counts; only :func:`write_report` touches
+the disk. Every metric is a micro-average: the counts of all documents are summed first, so a
+long report weighs more than a short one, exactly as it does for a user of the dataset.
+
+Protocol (also printed under the tables, so the card says how its numbers were made):
+
+* Meetings are aligned one-to-one inside a document, greedily: first the pairs whose meeting
+  evidence spans (raw offsets) overlap, largest overlap first; then the remaining pairs with equal
+  (level, date value), in text order. A gold meeting left unmatched is a miss for every field; a
+  predicted meeting left unmatched is a false positive for speakers and requirements.
+* Date, year, level and jurisdiction are accuracies over gold meetings (exact ``date.value``;
+  year = its first four characters).
+* Speakers: precision/recall/F1 over (name, role) pairs, one per role of each speaker, within
+  aligned meetings; and over names alone.
+* Requirements: a predicted requirement matches a gold one of the aligned meeting when their raw
+  evidence spans overlap with IoU ≥ 0.5 (one-to-one, best IoU first); category accuracy is over
+  the matched pairs.
+
+Annotations are first reduced to :class:`Prediction`, a light structure holding only what is
+scored. Peers that predict only some fields produce a ``Prediction`` directly and declare those
+fields; the others are reported as n/a rather than as zeros.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .corpus import write_text_atomic
+from .models import Annotation
+
+RULES = "rules"
+"""The key of the rules in ``results``: they also get a per-document table."""
+
+REQUIREMENT_IOU = 0.5
+"""Minimum character IoU of raw evidence spans for a predicted requirement to match."""
+
+FIELDS = (
+    "meetings",
+    "date",
+    "year",
+    "level",
+    "jurisdiction",
+    "speakers",
+    "speaker_names",
+    "requirements",
+    "category",
+)
+"""Scored fields, in the column order of the tables."""
+
+ALL_FIELDS = frozenset(FIELDS)
+
+
+# --- What is scored ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpeakerItem:
+    """A speaker: the name (None when the text hides it) and each role played."""
+
+    name: str | None
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RequirementItem:
+    """A requirement: its raw evidence span and its category."""
+
+    start: int
+    end: int
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingItem:
+    """A meeting: its raw evidence span and the scored values (None when not predicted)."""
+
+    start: int
+    end: int
+    date: str | None = None
+    level: str | None = None
+    jurisdiction: str | None = None
+    speakers: tuple[SpeakerItem, ...] = ()
+    requirements: tuple[RequirementItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One document as seen by the scorer, and which fields its annotator predicts."""
+
+    meetings: tuple[MeetingItem, ...] = ()
+    fields: frozenset[str] = ALL_FIELDS
+
+
+EMPTY = Prediction()
+"""A document the annotator did not label: every gold meeting is a miss."""
+
+
+def from_annotation(annotation: Annotation) -> Prediction:
+    """The scored content of a full annotation (gold or rules): every field is predicted."""
+    return Prediction(
+        meetings=tuple(
+            MeetingItem(
+                start=meeting.evidence.start,
+                end=meeting.evidence.end,
+                date=meeting.date.value,
+                level=meeting.level.level,
+                jurisdiction=meeting.level.jurisdiction,
+                speakers=tuple(SpeakerItem(s.name, tuple(s.roles)) for s in meeting.speakers),
+                requirements=tuple(
+                    RequirementItem(r.evidence.start, r.evidence.end, r.category)
+                    for r in meeting.requirements
+                ),
+            )
+            for meeting in annotation.meetings
+        )
+    )
+
+
+def _as_prediction(item: Annotation | Prediction | None) -> Prediction:
+    if item is None:
+        return EMPTY
+    if isinstance(item, Prediction):
+        return item
+    return from_annotation(item)
+
+
+# --- Counts and metrics --------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    """Raw counts of one document (or of several, summed): every metric derives from them."""
+
+    gold_meetings: int = 0
+    predicted_meetings: int = 0
+    matched_meetings: int = 0
+    date_correct: int = 0
+    year_correct: int = 0
+    level_correct: int = 0
+    jurisdiction_correct: int = 0
+    speaker_tp: int = 0
+    speaker_fp: int = 0
+    speaker_fn: int = 0
+    name_tp: int = 0
+    name_fp: int = 0
+    name_fn: int = 0
+    requirement_tp: int = 0
+    requirement_fp: int = 0
+    requirement_fn: int = 0
+    category_correct: int = 0
+
+    def add(self, other: Counts) -> None:
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    """None when there is nothing to divide by: 'undefined' is not the same as 0 or 1."""
+    return numerator / denominator if denominator else None
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float | None]:
+    """Precision, recall and F1; F1 = 2tp / (2tp + fp + fn), undefined only with no items."""
+    return {
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
+    }
+
+
+def metrics(counts: Counts, predicted_fields: Iterable[str] = ALL_FIELDS) -> dict[str, Any]:
+    """Every metric of ``counts``; fields the annotator does not predict are None (n/a)."""
+    c = counts
+    out: dict[str, Any] = {
+        "meetings": _prf(
+            c.matched_meetings,
+            c.predicted_meetings - c.matched_meetings,
+            c.gold_meetings - c.matched_meetings,
+        ),
+        "date": _ratio(c.date_correct, c.gold_meetings),
+        "year": _ratio(c.year_correct, c.gold_meetings),
+        "level": _ratio(c.level_correct, c.gold_meetings),
+        "jurisdiction": _ratio(c.jurisdiction_correct, c.gold_meetings),
+        "speakers": _prf(c.speaker_tp, c.speaker_fp, c.speaker_fn),
+        "speaker_names": _prf(c.name_tp, c.name_fp, c.name_fn),
+        "requirements": _prf(c.requirement_tp, c.requirement_fp, c.requirement_fn),
+        "category": _ratio(c.category_correct, c.requirement_tp),
+    }
+    chosen = set(predicted_fields)
+    return {name: (value if name in chosen else None) for name, value in out.items()}
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One annotator against the gold: counts per document and summed (micro-average)."""
+
+    fields: frozenset[str]
+    """The fields this annotator predicts; the others are n/a."""
+    documents: Mapping[str, Counts]
+    total: Counts = field(default_factory=Counts)
+
+    def metrics(self, doc_id: str | None = None) -> dict[str, Any]:
+        """The metrics of one document, or the micro-averaged metrics when ``doc_id`` is None."""
+        counts = self.total if doc_id is None else self.documents[doc_id]
+        return metrics(counts, self.fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data: fields, and counts plus metrics overall and per document."""
+        return {
+            "fields": sorted(self.fields),
+            "total": {"counts": self.total.as_dict(), "metrics": _rounded(self.metrics())},
+            "documents": {
+                doc_id: {"counts": counts.as_dict(), "metrics": _rounded(self.metrics(doc_id))}
+                for doc_id, counts in sorted(self.documents.items())
+            },
+        }
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    return value
+
+
+# --- Alignment -----------------------------------------------------------------------------------
+
+
+def _overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
+    return max(0, min(a_end, b_end) - max(a_start, b_start))
+
+
+def _iou(a: RequirementItem, b: RequirementItem) -> float:
+    inter = _overlap(a.start, a.end, b.start, b.end)
+    union = (a.end - a.start) + (b.end - b.start) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _greedy(candidates: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
+    """One-to-one pairs from (score, gold index, predicted index), best score first; ties go to
+    the earlier gold item, then the earlier predicted one, so the result is deterministic."""
+    used_gold: set[int] = set()
+    used_pred: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for _, g, p in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+        if g not in used_gold and p not in used_pred:
+            used_gold.add(g)
+            used_pred.add(p)
+            pairs.append((g, p))
+    return sorted(pairs)
+
+
+def align_meetings(
+    gold: Sequence[MeetingItem], predicted: Sequence[MeetingItem]
+) -> list[tuple[int, int]]:
+    """(gold index, predicted index) of aligned meetings: evidence overlap first, then equal
+    (level, date value) in text order for what is left. A missing level never matches."""
+    pairs = _greedy(
+        [
+            (float(overlap), g, p)
+            for g, gm in enumerate(gold)
+            for p, pm in enumerate(predicted)
+            if (overlap := _overlap(gm.start, gm.end, pm.start, pm.end)) > 0
+        ]
+    )
+    used_gold = {g for g, _ in pairs}
+    used_pred = {p for _, p in pairs}
+    for g, gm in enumerate(gold):
+        if g in used_gold or gm.level is None:
+            continue
+        for p, pm in enumerate(predicted):
+            if p not in used_pred and (pm.level, pm.date) == (gm.level, gm.date):
+                pairs.append((g, p))
+                used_pred.add(p)
+                break
+    return sorted(pairs)
+
+
+def align_requirements(
+    gold: Sequence[RequirementItem], predicted: Sequence[RequirementItem]
+) -> list[tuple[int, int]]:
+    """(gold index, predicted index) of requirements with IoU ≥ 0.5, best IoU first."""
+    return _greedy(
+        [
+            (iou, g, p)
+            for g, gr in enumerate(gold)
+            for p, pr in enumerate(predicted)
+            if (iou := _iou(gr, pr)) >= REQUIREMENT_IOU
+        ]
+    )
+
+
+# --- Scoring -------------------------------------------------------------------------------------
+
+
+def _speaker_pairs(meeting: MeetingItem) -> Counter[tuple[str | None, str]]:
+    return Counter((s.name, role) for s in meeting.speakers for role in s.roles)
+
+
+def _speaker_names(meeting: MeetingItem) -> Counter[str | None]:
+    return Counter(s.name for s in meeting.speakers)
+
+
+def _count_matches(gold: Counter, predicted: Counter) -> tuple[int, int, int]:
+    tp = sum((gold & predicted).values())
+    return tp, sum(predicted.values()) - tp, sum(gold.values()) - tp
+
+
+def _score_pair(gold: MeetingItem, predicted: MeetingItem, counts: Counts) -> None:
+    counts.date_correct += gold.date == predicted.date
+    counts.year_correct += (gold.date or "")[:4] == (predicted.date or "")[:4]
+    counts.level_correct += gold.level == predicted.level
+    counts.jurisdiction_correct += gold.jurisdiction == predicted.jurisdiction
+    tp, fp, fn = _count_matches(_speaker_pairs(gold), _speaker_pairs(predicted))
+    counts.speaker_tp += tp
+    counts.speaker_fp += fp
+    counts.speaker_fn += fn
+    tp, fp, fn = _count_matches(_speaker_names(gold), _speaker_names(predicted))
+    counts.name_tp += tp
+    counts.name_fp += fp
+    counts.name_fn += fn
+    matched = align_requirements(gold.requirements, predicted.requirements)
+    counts.requirement_tp += len(matched)
+    counts.requirement_fp += len(predicted.requirements) - len(matched)
+    counts.requirement_fn += len(gold.requirements) - len(matched)
+    counts.category_correct += sum(
+        gold.requirements[g].category == predicted.requirements[p].category for g, p in matched
+    )
+
+
+def _score_unmatched(meeting: MeetingItem, counts: Counts, *, is_gold: bool) -> None:
+    """An unmatched meeting: its speakers and requirements are all misses (gold) or all false
+    positives (predicted); its date, level and jurisdiction simply never count as correct."""
+    pairs = sum(_speaker_pairs(meeting).values())
+    names = len(meeting.speakers)
+    requirements = len(meeting.requirements)
+    if is_gold:
+        counts.speaker_fn += pairs
+        counts.name_fn += names
+        counts.requirement_fn += requirements
+    else:
+        counts.speaker_fp += pairs
+        counts.name_fp += names
+        counts.requirement_fp += requirements
+
+
+def score_document(gold: Prediction, predicted: Prediction) -> Counts:
+    """The counts of one document."""
+    counts = Counts(gold_meetings=len(gold.meetings), predicted_meetings=len(predicted.meetings))
+    pairs = align_meetings(gold.meetings, predicted.meetings)
+    counts.matched_meetings = len(pairs)
+    for g, p in pairs:
+        _score_pair(gold.meetings[g], predicted.meetings[p], counts)
+    matched_gold = {g for g, _ in pairs}
+    matched_pred = {p for _, p in pairs}
+    for g, meeting in enumerate(gold.meetings):
+        if g not in matched_gold:
+            _score_unmatched(meeting, counts, is_gold=True)
+    for p, meeting in enumerate(predicted.meetings):
+        if p not in matched_pred:
+            _score_unmatched(meeting, counts, is_gold=False)
+    return counts
+
+
+def score(
+    hand: Mapping[str, Annotation], predicted: Mapping[str, Annotation | Prediction]
+) -> Scores:
+    """Score ``predicted`` against the gold ``hand`` (both keyed by doc_id).
+
+    Only documents with gold are scored; a document without a prediction counts as an empty
+    annotation. The predicted fields are those every given prediction declares (all fields for
+    annotations).
+    """
+    given = [_as_prediction(item) for item in predicted.values()]
+    predicted_fields = frozenset.intersection(*(p.fields for p in given)) if given else ALL_FIELDS
+    documents: dict[str, Counts] = {}
+    total = Counts()
+    for doc_id in sorted(hand):
+        counts = score_document(
+            from_annotation(hand[doc_id]), _as_prediction(predicted.get(doc_id))
+        )
+        documents[doc_id] = counts
+        total.add(counts)
+    return Scores(fields=predicted_fields, documents=documents, total=total)
+
+
+# --- Report --------------------------------------------------------------------------------------
+
+_COLUMNS = (
+    ("Meetings P / R / F1", "meetings"),
+    ("Date", "date"),
+    ("Year", "year"),
+    ("Level", "level"),
+    ("Jurisdiction", "jurisdiction"),
+    ("Speakers (name, role) P / R / F1", "speakers"),
+    ("Speaker names F1", "speaker_names"),
+    ("Requirements P / R / F1", "requirements"),
+    ("Category", "category"),
+)
+
+_NOTES = (
+    "Micro-averaged over gold meetings (date, year, level, jurisdiction: accuracy) and over "
+    "items (speakers, requirements: precision / recall / F1). Meetings are aligned one-to-one by "
+    "overlapping evidence, then by equal (level, date). A requirement matches when its raw "
+    "evidence span has IoU ≥ 0.5 with the gold one; category accuracy is over matched "
+    "requirements. n/a: the annotator does not predict that field. Peers are given the gold "
+    "meetings' passages (dates: the paragraph of the meeting's evidence, with the publication "
+    "date as time base when the manifest has one; speakers: every person name tagged in the "
+    "meeting's passage, as a speaker who spoke), so their meeting alignment is not scored."
+)
+
+
+def _cell(value: Any, key: str) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, dict):
+        if key == "speaker_names":
+            return _number(value["f1"])
+        return " / ".join(_number(value[part]) for part in ("precision", "recall", "f1"))
+    return _number(value)
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _table(first: str, rows: Sequence[tuple[str, int, dict[str, Any]]]) -> list[str]:
+    header = [first, "Gold meetings", *(title for title, _ in _COLUMNS)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for label, gold_meetings, values in rows:
+        cells = [label, str(gold_meetings), *(_cell(values[key], key) for _, key in _COLUMNS)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def render_markdown(results: Mapping[str, Scores]) -> str:
+    """One table of every annotator (rules first, then peers, in the given order), then the
+    rules per document."""
+    rows = [(name, s.total.gold_meetings, s.metrics()) for name, s in results.items()]
+    lines = ["**All documents** (micro-averaged)", "", *_table("Annotator", rows), ""]
+    rules = results.get(RULES)
+    if rules is not None:
+        per_doc = [
+            (f"`{doc_id}`", counts.gold_meetings, rules.metrics(doc_id))
+            for doc_id, counts in sorted(rules.documents.items())
+        ]
+        lines += ["**Rules per document**", "", *_table("Document", per_doc), ""]
+    lines.append(_NOTES)
+    return "\n".join(lines) + "\n"
+
+
+def report_data(results: Mapping[str, Scores]) -> dict[str, Any]:
+    """The content of ``reports/evaluation.json``: numbers per annotator and the tables."""
+    return {
+        "annotators": {name: scores.to_dict() for name, scores in results.items()},
+        "markdown": render_markdown(results),
+    }
+
+
+def report_json(results: Mapping[str, Scores]) -> str:
+    """The report as deterministic JSON text (sorted keys, UTF-8 as is, trailing newline)."""
+    return json.dumps(report_data(results), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_report(path: Path, results: Mapping[str, Scores]) -> None:
+    """Write the report to ``path`` (normally ``reports/evaluation.json``), atomically."""
+    write_text_atomic(Path(path), report_json(results))
+
+
+__all__ = [
+    "ALL_FIELDS",
+    "FIELDS",
+    "RULES",
+    "Counts",
+    "MeetingItem",
+    "Prediction",
+    "RequirementItem",
+    "Scores",
+    "SpeakerItem",
+    "align_meetings",
+    "align_requirements",
+    "from_annotation",
+    "metrics",
+    "render_markdown",
+    "report_data",
+    "report_json",
+    "score",
+    "score_document",
+    "write_report",
+]
