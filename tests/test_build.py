@@ -183,6 +183,12 @@ def test_card_keeps_the_prose_and_drops_markers(card: DatasetCard) -> None:
     assert "`entry_control`" in card.text  # the taxonomy table
 
 
+def test_card_shows_the_evaluation_of_rules_and_peers(card: DatasetCard) -> None:
+    report = json.loads((REPO / "reports" / "evaluation.json").read_text(encoding="utf-8"))
+    assert report["markdown"].strip() in card.text
+    assert "| rules |" in card.text
+
+
 def test_card_says_which_splits_are_empty(card: DatasetCard, split_of: dict[str, str]) -> None:
     expected = _expected_rows(split_of)
     for config in CONFIGS:

@@ -401,3 +401,20 @@ def test_missing_peer_package_gives_a_clear_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(builtins, "__import__", no_such_package)
     with pytest.raises(peers.PeerUnavailable, match="pip install jionlp jieba"):
         peers._import("jionlp_missing_for_test")
+
+
+def test_committed_rules_meet_the_targets_and_the_report_is_current() -> None:
+    from covidmeet_ds.build import load_documents
+
+    documents = load_documents(REPO, progress=False)
+    gold = {d.entry.doc_id: d.hand for d in documents if d.hand is not None}
+    rules = {d.entry.doc_id: d.rule for d in documents if d.rule is not None}
+    fresh = score(gold, rules).to_dict()["total"]
+    metrics = fresh["metrics"]
+    assert metrics["date"] >= 0.95 and metrics["level"] >= 0.95
+    assert metrics["speakers"]["f1"] >= 0.9
+    assert metrics["requirements"]["f1"] >= 0.85
+    report = json.loads((REPO / "reports" / "evaluation.json").read_text(encoding="utf-8"))
+    assert report["annotators"]["rules"]["total"] == fresh, (
+        "reports/evaluation.json is stale: run `covidmeet-ds evaluate` and commit it"
+    )
