@@ -7,6 +7,7 @@ must be findable); general patterns with small synthetic texts; invariants with 
 from __future__ import annotations
 
 import bisect
+import typing
 from itertools import pairwise
 
 import pytest
@@ -14,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covidmeet_ds.models import Annotation, Evidence
+from covidmeet_ds.models import Annotation, Evidence, QualityFlag
 from covidmeet_ds.text import to_simplified
 from covidmeet_ds.text.normalise import NormalisedText, normalise
 
@@ -59,16 +60,7 @@ def _check_invariants(doc: NormalisedText) -> None:
         # a character is its raw character, or that character converted to Simplified script
         assert text[i] == raw[o] or (not raw[o].isascii() and not text[i].isascii())
     flags = set(doc.flags)
-    assert flags <= {
-        "traditional",
-        "pinyin_injected",
-        "redacted",
-        "spun",
-        "boilerplate",
-        "html",
-        "spam",
-        "page_split",
-    }
+    assert flags <= set(typing.get_args(QualityFlag))
     assert len(flags) == len(doc.flags)
 
 

@@ -23,13 +23,14 @@ losing body text costs more than keeping a line of junk.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
 from operator import ne
 
-from ..models import Evidence
+from ..models import Evidence, QualityFlag
 from ..taxonomy import read_data
 from . import PINYIN_READING, to_simplified
 
@@ -579,16 +580,7 @@ def _spun(body: str, cues: _Cues) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-_FLAG_ORDER = (
-    "traditional",
-    "pinyin_injected",
-    "redacted",
-    "spun",
-    "boilerplate",
-    "html",
-    "spam",
-    "page_split",
-)
+_FLAG_ORDER: tuple[str, ...] = typing.get_args(QualityFlag)
 
 
 def _flags(kinds: set[str], traditional: bool, redacted: bool, spun: bool) -> tuple[str, ...]:
