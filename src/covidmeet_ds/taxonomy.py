@@ -43,13 +43,10 @@ def read_data(name: str) -> dict:
     return yaml.safe_load(text)
 
 
-_read_data = read_data
-
-
 @cache
 def categories() -> tuple[Category, ...]:
     """All requirement categories, in their public (ClassLabel) order."""
-    rows = _read_data("taxonomy.yaml")["categories"]
+    rows = read_data("taxonomy.yaml")["categories"]
     return tuple(
         Category(
             name=row["name"],
@@ -71,7 +68,7 @@ def category_names() -> tuple[str, ...]:
 @cache
 def provinces() -> tuple[Province, ...]:
     """The 34 provincial-level divisions of China."""
-    return tuple(Province(**row) for row in _read_data("provinces.yaml")["provinces"])
+    return tuple(Province(**row) for row in read_data("provinces.yaml")["provinces"])
 
 
 @cache
