@@ -23,8 +23,7 @@ from datetime import date
 from itertools import cycle, islice
 from pathlib import Path
 
-import yaml
-
+from covidmeet_ds.build import load_documents
 from covidmeet_ds.models import Annotation
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,16 +39,11 @@ class Seed:
 
 def load_seeds() -> list[Seed]:
     """The annotated seed reports with their gold (the peers need the gold meetings' places)."""
-    manifest = yaml.safe_load((REPO / "raw" / "manifest.yaml").read_text(encoding="utf-8"))
-    seeds = []
-    for entry in manifest["documents"]:
-        gold_path = REPO / "annotations" / "hand" / f"{entry['doc_id']}.yaml"
-        if not gold_path.is_file():
-            continue
-        gold = Annotation.model_validate(yaml.safe_load(gold_path.read_text(encoding="utf-8")))
-        raw = (REPO / "raw" / entry["file"]).read_text(encoding="utf-8")
-        seeds.append(Seed(entry["doc_id"], raw, entry.get("published"), gold))
-    return seeds
+    return [
+        Seed(d.entry.doc_id, d.raw_text, d.entry.published, d.hand)
+        for d in load_documents(REPO, progress=False)
+        if d.hand is not None
+    ]
 
 
 def measure(label: str, run: Callable[[Seed], object], seeds: list[Seed], docs: int) -> None:

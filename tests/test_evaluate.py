@@ -7,12 +7,9 @@ import json
 import math
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pytest
-import yaml
 
 from covidmeet_ds.evaluate import (
     FIELDS,
@@ -31,31 +28,16 @@ from covidmeet_ds.evaluate import (
 from covidmeet_ds.models import Annotation
 
 from .conftest import REPO
+from .rules_helpers import Seed, load_seeds
 
 HUBEI = "cri-hubei-provincial-teleconference"
 SHANDONG = "mirror-shandong-standing-committee"
 
 
-@dataclass(frozen=True)
-class Seed:
-    doc_id: str
-    raw: str
-    published: date | None
-    gold: Annotation
-
-
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, Seed]:
-    """The seed reports and their gold, loaded as the brief prescribes (no normalisation here:
-    scoring compares annotations only)."""
-    manifest = yaml.safe_load((REPO / "raw" / "manifest.yaml").read_text(encoding="utf-8"))
-    out = {}
-    for entry in manifest["documents"]:
-        raw = (REPO / "raw" / entry["file"]).read_text(encoding="utf-8")
-        gold_yaml = (REPO / "annotations" / "hand" / f"{entry['doc_id']}.yaml").read_text("utf-8")
-        gold = Annotation.model_validate(yaml.safe_load(gold_yaml))
-        out[entry["doc_id"]] = Seed(entry["doc_id"], raw, entry["published"], gold)
-    return out
+    """The seed reports and their gold."""
+    return {seed.doc_id: seed for seed in load_seeds()}
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import typing
 from itertools import pairwise
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,21 +18,9 @@ from covidmeet_ds.models import Annotation, Evidence, QualityFlag
 from covidmeet_ds.text import to_simplified
 from covidmeet_ds.text.normalise import NormalisedText, normalise
 
-from .conftest import REPO
+from .rules_helpers import load_seeds
 
-
-def _seeds() -> list[tuple[str, str, Annotation]]:
-    manifest = yaml.safe_load((REPO / "raw" / "manifest.yaml").read_text(encoding="utf-8"))
-    seeds = []
-    for entry in manifest["documents"]:
-        raw = (REPO / "raw" / entry["file"]).read_text(encoding="utf-8")
-        gold_path = REPO / "annotations" / "hand" / f"{entry['doc_id']}.yaml"
-        gold = Annotation.model_validate(yaml.safe_load(gold_path.read_text(encoding="utf-8")))
-        seeds.append((entry["doc_id"], raw, gold))
-    return seeds
-
-
-SEEDS = _seeds()
+SEEDS = [(seed.doc_id, seed.raw, seed.gold) for seed in load_seeds()]
 SEED_IDS = [doc_id for doc_id, _, _ in SEEDS]
 DOCS = {doc_id: normalise(raw) for doc_id, raw, _ in SEEDS}
 RAWS = [raw for _, raw, _ in SEEDS]
