@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -133,6 +134,54 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sbatch_arg(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.removeprefix("--"), value
+
+
+def _cmd_crawl(args: argparse.Namespace) -> int:
+    try:
+        from .scale import ClusterOptions, CrawlError, CrawlSettings, crawl, render_summary
+    except ImportError as error:  # datatrove is the optional "scale" extra
+        print(
+            f"covidmeet-ds crawl needs datatrove ({error}): pip install 'covidmeet_ds[scale]'",
+            file=sys.stderr,
+        )
+        return 2
+    cpus = os.cpu_count() or 1
+    tasks = args.tasks or cpus
+    settings = CrawlSettings(
+        input=args.input,
+        output=args.output,
+        text_key=args.text_key,
+        id_key=args.id_key,
+        published_key=args.published_key,
+        tasks=tasks,
+        workers=args.workers or min(tasks, cpus),
+        executor=args.executor,
+        audit_dropped=args.audit_dropped,
+        cluster=ClusterOptions(
+            cpus_per_task=args.cpus_per_task,
+            mem_per_cpu_gb=args.mem_per_cpu_gb,
+            partition=args.partition,
+            time=args.time,
+            env_command=args.env_command,
+            sbatch_args=dict(args.sbatch_arg),
+            ray_address=args.ray_address,
+        ),
+    )
+    progress = {"auto": None, "always": True, "never": False}[args.progress]
+    try:
+        summary = crawl(settings, progress=progress)
+    except CrawlError as error:
+        print(f"crawl stopped: {error}", file=sys.stderr)
+        return 1
+    print(render_summary(summary))
+    return 0 if summary.submitted or summary.completed == summary.tasks else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="covidmeet-ds",
@@ -229,6 +278,89 @@ def build_parser() -> argparse.ArgumentParser:
         help="progress bars: auto shows them only on a terminal (default: auto)",
     )
     build.set_defaults(run=_cmd_build)
+
+    crawl = commands.add_parser(
+        "crawl",
+        help="find meeting reports in a crawl and pre-annotate them (datatrove: local/Slurm/Ray)",
+        description="Read a crawl (JSON Lines or Parquet: a file or a folder of files), keep the "
+        "reports of COVID-19 prevention meetings held by Chinese party or government bodies, "
+        "annotate them with the rules and write OUTPUT/data/*.parquet. A rerun with the same "
+        "settings resumes: finished tasks are skipped. Needs the 'scale' extra.",
+    )
+    crawl.add_argument(
+        "input",
+        type=Path,
+        metavar="INPUT",
+        help="a .jsonl[.gz] or .parquet file, or a folder of them",
+    )
+    crawl.add_argument(
+        "output", type=Path, metavar="OUTPUT", help="output folder (new, or a crawl to resume)"
+    )
+    crawl.add_argument(
+        "--text-key", default="text", help="field holding the page text (default: text)"
+    )
+    crawl.add_argument("--id-key", default="id", help="field holding the page id (default: id)")
+    crawl.add_argument(
+        "--published-key",
+        default="published",
+        help="field holding the publication date, for the year inference (default: published)",
+    )
+    crawl.add_argument(
+        "--executor",
+        choices=("local", "slurm", "ray"),
+        default="local",
+        help="where tasks run (default: local)",
+    )
+    crawl.add_argument(
+        "--tasks",
+        type=int,
+        default=None,
+        help="how many shards the input is split into (default: CPU count)",
+    )
+    crawl.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="how many tasks run at once (default: min(tasks, CPU count))",
+    )
+    crawl.add_argument(
+        "--audit-dropped",
+        action="store_true",
+        help="write dropped pages with their reason to OUTPUT/dropped/",
+    )
+    crawl.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar of finished tasks: auto shows it only on a terminal (default: auto)",
+    )
+    cluster = crawl.add_argument_group("Slurm and Ray")
+    cluster.add_argument("--cpus-per-task", type=int, default=1, help="CPUs per task (default: 1)")
+    cluster.add_argument(
+        "--mem-per-cpu-gb", type=float, default=2, help="memory per CPU in GB (default: 2)"
+    )
+    cluster.add_argument("--partition", help="Slurm partition (required with --executor slurm)")
+    cluster.add_argument(
+        "--time", default="04:00:00", help="Slurm time limit per task (default: 04:00:00)"
+    )
+    cluster.add_argument(
+        "--env-command",
+        help="shell line that sets up the environment in each Slurm job "
+        "(default: activate the virtual environment this command runs from)",
+    )
+    cluster.add_argument(
+        "--sbatch-arg",
+        type=_sbatch_arg,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra #SBATCH directive, e.g. account=myproject (repeatable)",
+    )
+    cluster.add_argument(
+        "--ray-address",
+        help="Ray cluster to join (default: $RAY_ADDRESS, else a local Ray started for this run)",
+    )
+    crawl.set_defaults(run=_cmd_crawl)
     return parser
 
 

@@ -153,6 +153,21 @@ def _config_shapes() -> dict[str, dict[str, Shape]]:
 CONFIG_SHAPES: dict[str, dict[str, Shape]] = _config_shapes()
 
 
+CRAWL_SHAPES: dict[str, Shape] = {
+    "id": Shape(Value("string"), False),
+    "published": field_shape(ManifestEntry, "published"),
+    "raw_text": Shape(Value("string"), False),
+    "annotation": struct_shape(Annotation, tuple(Annotation.model_fields)),
+}
+"""Rows of ``covidmeet-ds crawl``: a crawled page as read (its id in the crawl, publication date
+and text) with its rule annotation, in the same shape as the ``documents`` config's ``rule``."""
+
+
+def crawl_features() -> Features:
+    """The ``datasets.Features`` of the crawl's Parquet output."""
+    return Features({name: shape.feature for name, shape in CRAWL_SHAPES.items()})
+
+
 def config_features(config: str) -> Features:
     """The ``datasets.Features`` of one config: used by the Parquet writer, the card and tests."""
     return Features({name: shape.feature for name, shape in CONFIG_SHAPES[config].items()})
@@ -183,9 +198,11 @@ __all__ = [
     "CLASS_LABELS",
     "CONFIGS",
     "CONFIG_SHAPES",
+    "CRAWL_SHAPES",
     "SPLITS",
     "Shape",
     "config_features",
+    "crawl_features",
     "null_violations",
     "shape_of",
 ]

@@ -1,0 +1,112 @@
+"""Is a page a report of a COVID-19 prevention meeting held by a Chinese party or government body?
+
+The filter in front of the crawl (``covidmeet-ds crawl``). A page is kept when it describes at
+least one meeting (:func:`.meetings.segment`) whose convening body has an administrative level
+(:func:`.levels.extract_level`) and whose passage speaks of the epidemic. Otherwise it is dropped
+with the first reason that applies, cheapest test first:
+
+``no_text``            fewer Han characters than a short news item;
+``not_epidemic``       no epidemic word anywhere in the raw page (checked before normalising), or
+                       none in the passage of any meeting the page describes;
+``written_instruction`` no meeting held, but a leader's written instruction or a circular;
+``no_meeting``         no sentence reports a meeting being held;
+``international``      every meeting described is an international summit or forum;
+``not_government``     no meeting has a convener whose level the rules can establish (a company,
+                       a school, a hospital).
+
+Cue words are data (``data/reports.yaml``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal, get_args
+
+from ..taxonomy import read_data
+from ..text import to_traditional
+from ..text.normalise import NormalisedText
+from .levels import extract_level
+from .meetings import MeetingSpan, segment
+
+VERSION = "reports_v1"
+
+DropReason = Literal[
+    "no_text",
+    "not_epidemic",
+    "written_instruction",
+    "no_meeting",
+    "international",
+    "not_government",
+]
+DROP_REASONS: tuple[str, ...] = get_args(DropReason)
+"""Every reason, in the order the filter tests them."""
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class _Cues:
+    min_han: int
+    epidemic: re.Pattern[str]
+    epidemic_any_script: re.Pattern[str]
+    international: re.Pattern[str]
+    instruction: re.Pattern[str]
+
+
+def _alternation(words: list[str]) -> re.Pattern[str]:
+    ordered = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered))
+
+
+@cache
+def _cues() -> _Cues:
+    data = read_data("reports.yaml")
+    epidemic = list(data["epidemic"])
+    return _Cues(
+        min_han=int(data["min_han_characters"]),
+        epidemic=_alternation(epidemic),
+        epidemic_any_script=_alternation(epidemic + [to_traditional(w) for w in epidemic]),
+        international=_alternation(list(data["international"])),
+        instruction=_alternation(list(data["instruction"])),
+    )
+
+
+def prefilter(raw: str) -> DropReason | None:
+    """The reason to drop a raw page without normalising it, if there is one (cheap)."""
+    cues = _cues()
+    if len(_HAN.findall(raw)) < cues.min_han:
+        return "no_text"
+    if cues.epidemic_any_script.search(raw) is None:
+        return "not_epidemic"
+    return None
+
+
+def _is_international(doc: NormalisedText, span: MeetingSpan) -> bool:
+    held = doc.text[span.held_start : span.held_end]
+    return _cues().international.search(held) is not None
+
+
+def classify(doc: NormalisedText) -> DropReason | None:
+    """Why the normalised page is not a report of a COVID-19 prevention meeting held by a Chinese
+    party or government body, or None to keep it."""
+    cues = _cues()
+    if len(_HAN.findall(doc.text)) < cues.min_han:
+        return "no_text"
+    if cues.epidemic.search(doc.text) is None:
+        return "not_epidemic"
+    spans = segment(doc)
+    if not spans:
+        return "written_instruction" if cues.instruction.search(doc.text) else "no_meeting"
+    domestic = [span for span in spans if not _is_international(doc, span)]
+    if not domestic:
+        return "international"
+    governed = [span for span in domestic if extract_level(doc, span) is not None]
+    if not governed:
+        return "not_government"
+    about_epidemic = any(cues.epidemic.search(doc.text, s.start, s.end) for s in governed)
+    return None if about_epidemic else "not_epidemic"
+
+
+__all__ = ["DROP_REASONS", "VERSION", "DropReason", "classify", "prefilter"]
