@@ -28,6 +28,7 @@ import os
 import sys
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -41,7 +42,6 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.readers.base import BaseDiskReader
 from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
-from datatrove.utils.stats import PipelineStats
 
 from . import __version__
 from .annotate import annotate_normalised, doc_id_for
@@ -506,33 +506,31 @@ class CrawlSummary:
         return data
 
 
-def _totals(stats: PipelineStats) -> dict[str, dict[str, float]]:
-    totals: dict[str, dict[str, float]] = {}
-    for step in stats.stats:
-        name = step.name.split(": ", 1)[-1]  # datatrove names a step's stats "<type>: <name>"
-        totals[name] = {key: metric.total for key, metric in step.stats.items()}
+Totals = dict[str, dict[str, float]]
+"""Counters per pipeline step (by step name), summed over tasks."""
+
+
+def task_totals(output: Path, ranks: set[int] | None = None) -> Totals:
+    """datatrove's per-task stats (``logs/stats/NNNNN.json``) of finished tasks, or of ``ranks``
+    only, summed per step and counter."""
+    totals: Totals = defaultdict(lambda: defaultdict(float))
+    folder = output / LOGS_DIR / "stats"
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        if ranks is not None and int(path.stem) not in ranks:
+            continue
+        for step in json.loads(path.read_text(encoding="utf-8")):
+            name = step["name"].split(": ", 1)[-1]  # datatrove names them "<type>: <name>"
+            for key, value in step["stats"].items():
+                totals[name][key] += value["total"] if isinstance(value, dict) else value
     return totals
 
 
-def task_stats(output: Path, ranks: set[int] | None = None) -> PipelineStats:
-    """datatrove's per-task stats of the finished tasks (or of ``ranks`` only), merged."""
-    folder = output / LOGS_DIR / "stats"
-    merged = PipelineStats()
-    if not folder.is_dir():
-        return merged
-    for path in sorted(folder.glob("*.json")):
-        if ranks is not None and int(path.stem) not in ranks:
-            continue
-        merged += PipelineStats.from_json(json.loads(path.read_text(encoding="utf-8")))
-    return merged
-
-
 def summarise(output: Path, tasks: int, ran: list[int], seconds: float) -> CrawlSummary:
-    totals = _totals(task_stats(output))
+    totals = task_totals(output)
     reader = totals.get(CrawlReader.name, {})
     kept_filter = totals.get(MeetingReportFilter.name, {})
     annotate = totals.get(AnnotateStep.name, {})
-    this_run = _totals(task_stats(output, set(ran)))
+    this_run = task_totals(output, set(ran))
     return CrawlSummary(
         output=output,
         tasks=tasks,
