@@ -5,14 +5,14 @@ least one meeting (:func:`.meetings.segment`) whose convening body has an admini
 (:func:`.levels.extract_level`) and whose passage speaks of the epidemic. Otherwise it is dropped
 with the first reason that applies, cheapest test first:
 
-``no_text``            fewer Han characters than a short news item;
-``not_epidemic``       no epidemic word anywhere in the raw page (checked before normalising), or
-                       none in the passage of any meeting the page describes;
+``no_text``             fewer Han characters than a short news item;
+``not_epidemic``        no epidemic word anywhere in the raw page (checked before normalising),
+                        or none in the passage of any meeting the page describes;
+``international``       the meetings reported are international summits or forums;
+``not_government``      the meetings reported are held by a company, school, hospital …, or
+                        by a body whose administrative level the rules cannot establish;
 ``written_instruction`` no meeting held, but a leader's written instruction or a circular;
-``no_meeting``         no sentence reports a meeting being held;
-``international``      every meeting described is an international summit or forum;
-``not_government``     no meeting has a convener whose level the rules can establish (a company,
-                       a school, a hospital).
+``no_meeting``          no sentence reports a meeting being held.
 
 Cue words are data (``data/reports.yaml``).
 """
@@ -44,6 +44,8 @@ DROP_REASONS: tuple[str, ...] = get_args(DropReason)
 """Every reason, in the order the filter tests them."""
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_ANY_MEETING = re.compile(r"[^。!?;\n]{0,60}?(?:召开|举行|出席)[^。!?;\n]{0,60}?(?:会议|峰会|论坛)")
+"""A sentence that reports some meeting held, by whoever (the rules' segmenter wants a body)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class _Cues:
     epidemic_any_script: re.Pattern[str]
     international: re.Pattern[str]
     instruction: re.Pattern[str]
+    non_government: re.Pattern[str]
 
 
 def _alternation(words: list[str]) -> re.Pattern[str]:
@@ -70,6 +73,9 @@ def _cues() -> _Cues:
         epidemic_any_script=_alternation(epidemic + [to_traditional(w) for w in epidemic]),
         international=_alternation(list(data["international"])),
         instruction=_alternation(list(data["instruction"])),
+        non_government=re.compile(
+            rf"(?:{_alternation(list(data['non_government'])).pattern})(?:召开|举行)"
+        ),
     )
 
 
@@ -88,6 +94,17 @@ def _is_international(doc: NormalisedText, span: MeetingSpan) -> bool:
     return _cues().international.search(held) is not None
 
 
+def _why_no_meeting(text: str) -> DropReason:
+    """No meeting of a governing body: is there another kind of meeting, or an instruction?"""
+    cues = _cues()
+    held = [m.group() for m in _ANY_MEETING.finditer(text)]
+    if any(cues.international.search(sentence) for sentence in held):
+        return "international"
+    if any(cues.non_government.search(sentence) for sentence in held):
+        return "not_government"
+    return "written_instruction" if cues.instruction.search(text) else "no_meeting"
+
+
 def classify(doc: NormalisedText) -> DropReason | None:
     """Why the normalised page is not a report of a COVID-19 prevention meeting held by a Chinese
     party or government body, or None to keep it."""
@@ -98,7 +115,7 @@ def classify(doc: NormalisedText) -> DropReason | None:
         return "not_epidemic"
     spans = segment(doc)
     if not spans:
-        return "written_instruction" if cues.instruction.search(doc.text) else "no_meeting"
+        return _why_no_meeting(doc.text)
     domestic = [span for span in spans if not _is_international(doc, span)]
     if not domestic:
         return "international"
