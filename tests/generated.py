@@ -12,6 +12,7 @@ import gzip
 import json
 import random
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -39,9 +40,7 @@ class Page:
 
 @cache
 def seed_texts() -> tuple[str, ...]:
-    return tuple(
-        path.read_text(encoding="utf-8") for path in sorted((REPO / "raw").glob("*.txt"))
-    )
+    return tuple(path.read_text(encoding="utf-8") for path in sorted((REPO / "raw").glob("*.txt")))
 
 
 @cache
@@ -69,11 +68,11 @@ def _filler(rng: random.Random, pool: tuple[str, ...], size: int) -> str:
     return "\n".join(chosen) + "\n"
 
 
-def generate_pages(count: int, seed: int = 0, size: int = 8000) -> list[Page]:
-    """``count`` pages, deterministic for a given ``seed``; about ``size`` bytes each."""
+def iter_pages(count: int, seed: int = 0, size: int = 8000) -> Iterator[Page]:
+    """``count`` pages, one at a time, deterministic for a given ``seed``; about ``size`` bytes
+    each (seed reports keep their own length, 6–14 KB)."""
     rng = random.Random(seed)
     no_meeting, not_epidemic = _lines()
-    pages = []
     for index in range(count):
         roll = rng.random()
         if roll < 0.7:
@@ -87,11 +86,14 @@ def generate_pages(count: int, seed: int = 0, size: int = 8000) -> list[Page]:
         published = None
         if rng.random() < 0.5:
             published = date(2020, 1, 1) + timedelta(days=rng.randrange(3 * 365))
-        pages.append(Page(f"gen-{index:06d}", text, published))
-    return pages
+        yield Page(f"gen-{index:06d}", text, published)
 
 
-def write_jsonl(path: Path, pages: list[Page]) -> Path:
+def generate_pages(count: int, seed: int = 0, size: int = 8000) -> list[Page]:
+    return list(iter_pages(count, seed, size))
+
+
+def write_jsonl(path: Path, pages: Iterable[Page]) -> Path:
     """The pages as JSON Lines (gzip when the name ends in .gz), as a crawl would give them."""
     opener: Any = gzip.open if path.suffix == ".gz" else open
     with opener(path, "wt", encoding="utf-8") as handle:

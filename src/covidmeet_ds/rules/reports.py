@@ -20,8 +20,10 @@ Cue words are data (``data/reports.yaml``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from typing import Literal, get_args
 
 from ..taxonomy import read_data
@@ -44,8 +46,24 @@ DROP_REASONS: tuple[str, ...] = get_args(DropReason)
 """Every reason, in the order the filter tests them."""
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_ANY_MEETING = re.compile(r"[^。!?;\n]{0,60}?(?:召开|举行|出席)[^。!?;\n]{0,60}?(?:会议|峰会|论坛)")
-"""A sentence that reports some meeting held, by whoever (the rules' segmenter wants a body)."""
+_HELD_VERB = re.compile(r"召开|举行|出席")
+_MEETING_WORD = re.compile(r"会议|峰会|论坛")
+_SENTENCE_END = re.compile(r"[。!?;\n]")
+
+
+def _held_sentences(text: str) -> Iterator[str]:
+    """Sentences that report some meeting held, by whoever (the segmenter wants a body)."""
+    for verb in _HELD_VERB.finditer(text):
+        start = max(text.rfind(mark, 0, verb.start()) for mark in "。!?;\n") + 1
+        end = _SENTENCE_END.search(text, verb.end())
+        sentence = text[start : end.start() if end else len(text)]
+        if _MEETING_WORD.search(sentence):
+            yield sentence
+
+
+def _has_han(text: str, count: int) -> bool:
+    """At least ``count`` Han characters (stops counting there)."""
+    return sum(1 for _ in islice(_HAN.finditer(text), count)) >= count
 
 
 @dataclass(frozen=True)
@@ -59,8 +77,10 @@ class _Cues:
 
 
 def _alternation(words: list[str]) -> re.Pattern[str]:
+    """One pattern for a word list; the leading character class lets the scan skip fast."""
     ordered = sorted(set(words), key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in ordered))
+    firsts = "".join(sorted({re.escape(w[0]) for w in ordered}))
+    return re.compile(f"(?=[{firsts}])(?:{'|'.join(re.escape(w) for w in ordered)})")
 
 
 @cache
@@ -74,7 +94,7 @@ def _cues() -> _Cues:
         international=_alternation(list(data["international"])),
         instruction=_alternation(list(data["instruction"])),
         non_government=re.compile(
-            rf"(?:{_alternation(list(data['non_government'])).pattern})(?:召开|举行)"
+            rf"{_alternation(list(data['non_government'])).pattern}(?:召开|举行)"
         ),
     )
 
@@ -82,7 +102,7 @@ def _cues() -> _Cues:
 def prefilter(raw: str) -> DropReason | None:
     """The reason to drop a raw page without normalising it, if there is one (cheap)."""
     cues = _cues()
-    if len(_HAN.findall(raw)) < cues.min_han:
+    if not _has_han(raw, cues.min_han):
         return "no_text"
     if cues.epidemic_any_script.search(raw) is None:
         return "not_epidemic"
@@ -97,7 +117,7 @@ def _is_international(doc: NormalisedText, span: MeetingSpan) -> bool:
 def _why_no_meeting(text: str) -> DropReason:
     """No meeting of a governing body: is there another kind of meeting, or an instruction?"""
     cues = _cues()
-    held = [m.group() for m in _ANY_MEETING.finditer(text)]
+    held = list(_held_sentences(text))
     if any(cues.international.search(sentence) for sentence in held):
         return "international"
     if any(cues.non_government.search(sentence) for sentence in held):
@@ -109,7 +129,7 @@ def classify(doc: NormalisedText) -> DropReason | None:
     """Why the normalised page is not a report of a COVID-19 prevention meeting held by a Chinese
     party or government body, or None to keep it."""
     cues = _cues()
-    if len(_HAN.findall(doc.text)) < cues.min_han:
+    if not _has_han(doc.text, cues.min_han):
         return "no_text"
     if cues.epidemic.search(doc.text) is None:
         return "not_epidemic"
