@@ -6,14 +6,18 @@ import typing
 from datetime import date
 
 import pytest
+import yaml
 from datasets import ClassLabel, List, Value
 
 from covidmeet_ds.build import encode_table
 from covidmeet_ds.build.features import (
     CONFIG_SHAPES,
     CONFIGS,
+    CRAWL_SHAPES,
     config_features,
+    crawl_features,
     null_violations,
+    row_encoder,
     shape_of,
 )
 from covidmeet_ds.build.rows import meeting_row
@@ -123,3 +127,35 @@ def test_a_row_missing_a_column_is_refused() -> None:
     del row["convener"]
     with pytest.raises(ValueError, match="all-null"):
         encode_table("meetings", [row])
+
+
+def _gold(doc_id: str) -> Annotation:
+    path = REPO / "annotations" / "hand" / f"{doc_id}.yaml"
+    return Annotation.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize(
+    "doc_id", sorted(p.stem for p in (REPO / "annotations" / "hand").glob("*.yaml"))
+)
+def test_row_encoder_equals_datasets_encode_example(doc_id: str) -> None:
+    annotation = _gold(doc_id)
+    row = {
+        "id": doc_id,
+        "published": date(2020, 3, 16),
+        "raw_text": "…",
+        "annotation": annotation.model_dump(mode="python"),
+    }
+    assert row_encoder(CRAWL_SHAPES)(row) == crawl_features().encode_example(row)
+    for meeting in annotation.meetings:
+        row = meeting_row(doc_id, meeting)
+        expected = config_features("meetings").encode_example(row)
+        assert row_encoder(CONFIG_SHAPES["meetings"])(row) == expected
+
+
+def test_row_encoder_maps_class_labels_and_keeps_nulls() -> None:
+    encode = row_encoder(CONFIG_SHAPES["requirements"])
+    row = {"category": "testing_screening", "level": None, "date": None, "text": "x"}
+    encoded = encode(row)
+    assert encoded["category"] == category_names().index("testing_screening")
+    assert encoded["level"] is None
+    assert encoded["text"] == "x"

@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -45,7 +45,7 @@ from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
 from . import __version__
 from .annotate import annotate_normalised, doc_id_for
-from .build.features import crawl_features
+from .build.features import CRAWL_SHAPES, crawl_features, row_encoder
 from .rules import dates, levels, meetings, reports, requirements, speakers
 from .rules.reports import DROP_REASONS, classify, prefilter
 from .text.normalise import normalise
@@ -251,8 +251,8 @@ class AnnotateStep(PipelineStep):
 
 
 @cache
-def _encode():
-    return crawl_features().encode_example
+def _encode() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return row_encoder(CRAWL_SHAPES)
 
 
 def crawl_row(doc: Document) -> dict[str, Any]:
