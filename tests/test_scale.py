@@ -365,3 +365,54 @@ def test_ray_executor_on_a_local_ray_gives_the_same_rows(local_run, tmp_path, ca
     assert code == 0, out
     assert "tasks: 4/4 complete (4 run now)" in out
     assert _rows(output) == _rows(local_output)
+
+
+def test_a_failed_task_is_reported_and_the_rerun_resumes_it(tmp_path, capsys, monkeypatch) -> None:
+    from covidmeet_ds import scale
+
+    pages = PAGES[:20]
+    source = write_jsonl(tmp_path / "pages.jsonl", pages)
+    output = tmp_path / "out"
+    args = [str(source), str(output), "--tasks", "2", "--workers", "1"]
+    original = scale.MeetingReportFilter.filter
+    second_task = {page.id for page in pages[1::2]}  # one file, two tasks: odd records
+
+    def failing(self, doc):
+        if doc.id in second_task:
+            raise RuntimeError("disk full")
+        return original(self, doc)
+
+    monkeypatch.setattr(scale.MeetingReportFilter, "filter", failing)
+    code, out, _ = _crawl(capsys, *args)
+    assert code == 1
+    assert "1 of 2 tasks did not finish (RuntimeError: disk full)" in out
+    assert "tasks: 1/2 complete" in out
+
+    monkeypatch.setattr(scale.MeetingReportFilter, "filter", original)
+    code, out, _ = _crawl(capsys, *args)
+    assert code == 0
+    assert "tasks: 2/2 complete (1 run now)" in out
+    assert f"read: {len(pages)} documents" in out
+    assert set(_rows(output)) == {page.id for page in pages if _reason(page) is None}
+
+
+def test_a_page_whose_annotation_fails_is_counted_not_fatal(tmp_path, capsys, monkeypatch) -> None:
+    from covidmeet_ds import scale
+
+    pages = [page for page in PAGES[:30] if _reason(page) is None][:5]
+    source = write_jsonl(tmp_path / "pages.jsonl", pages)
+    original = scale.AnnotateStep.annotate
+
+    def failing(self, doc):
+        if doc.id == pages[0].id:
+            raise ValueError("unexpected text")
+        return original(self, doc)
+
+    monkeypatch.setattr(scale.AnnotateStep, "annotate", failing)
+    output = tmp_path / "out"
+    code, out, _ = _crawl(capsys, str(source), str(output), "--tasks", "1", "--workers", "1")
+    assert code == 0
+    assert "not annotated: 1 kept pages" in out
+    assert set(_rows(output)) == {page.id for page in pages[1:]}
+    log = next((output / "logs" / "logs").glob("task_*.log")).read_text(encoding="utf-8")
+    assert f"{pages[0].id}: not annotated (ValueError: unexpected text)" in log

@@ -42,6 +42,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.readers.base import BaseDiskReader
 from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
+from datatrove.utils.logging import logger
 
 from . import __version__
 from .annotate import annotate_normalised, doc_id_for
@@ -241,8 +242,13 @@ class AnnotateStep(PipelineStep):
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1):
         for doc in data:
-            with self.track_time():
-                self.annotate(doc)
+            try:
+                with self.track_time():
+                    self.annotate(doc)
+            except Exception as error:  # one bad page must not stop a task of thousands
+                self.stat_update("failed")
+                logger.warning(f"{doc.id}: not annotated ({type(error).__name__}: {error})")
+                continue
             self.stat_update("annotated")
             yield doc
 
@@ -491,7 +497,10 @@ class CrawlSummary:
     unreadable: int = 0
     seconds: float = 0.0
     read_this_run: int = 0
+    not_annotated: int = 0
     submitted: str | None = None
+    failure: str | None = None
+    """Why the executor stopped before every task finished, if it did."""
 
     @property
     def docs_per_second(self) -> float | None:
@@ -546,6 +555,7 @@ def summarise(output: Path, tasks: int, ran: list[int], seconds: float) -> Crawl
         meetings=int(annotate.get("meetings", 0)),
         requirements=int(annotate.get("requirements", 0)),
         unreadable=int(reader.get("unreadable", 0)),
+        not_annotated=int(annotate.get("failed", 0)),
         seconds=seconds,
         read_this_run=int(this_run.get(CrawlReader.name, {}).get("documents", 0)),
     )
@@ -561,7 +571,13 @@ def render_summary(summary: CrawlSummary) -> str:
             "summary is printed."
         )
     lines = []
-    if summary.ran == 0:
+    if summary.failure is not None:
+        lines.append(
+            f"{summary.tasks - summary.completed} of {summary.tasks} tasks did not finish "
+            f"({summary.failure}); task logs in {summary.output / LOGS_DIR}/logs/. "
+            "Run the same command again to retry them: finished tasks are skipped."
+        )
+    elif summary.ran == 0:
         lines.append(f"all {summary.tasks} tasks were already complete; nothing to do")
     lines.append(f"tasks: {summary.completed}/{summary.tasks} complete ({summary.ran} run now)")
     lines.append(
@@ -574,6 +590,11 @@ def render_summary(summary: CrawlSummary) -> str:
     for reason, count in summary.dropped.items():
         lines.append(f"  {reason:<20} {count:>10}")
     lines.append(f"meetings found: {summary.meetings} ({summary.requirements} requirements)")
+    if summary.not_annotated:
+        lines.append(
+            f"not annotated: {summary.not_annotated} kept pages whose annotation failed "
+            f"(page ids in {summary.output / LOGS_DIR}/logs/)"
+        )
     rate = summary.docs_per_second
     if rate is not None:
         lines.append(
@@ -608,11 +629,19 @@ def crawl(settings: CrawlSettings, progress: bool | None = None) -> CrawlSummary
         if pending and job not in (None, -1):
             summary.submitted = str(job)
         return summary
+    failure = None
     if pending:
         with _TaskProgress(output, settings.tasks, None if progress is None else not progress):
-            executor.run()
+            try:
+                executor.run()
+            except Exception as error:  # a task failed: report it, keep what finished
+                failure = f"{type(error).__name__}: {error}"
     seconds = time.perf_counter() - started
-    return summarise(output, settings.tasks, pending, seconds)
+    summary = summarise(output, settings.tasks, pending, seconds)
+    if failure is None and summary.completed < settings.tasks:
+        failure = "some tasks did not report completion"
+    summary.failure = failure
+    return summary
 
 
 __all__ = [
