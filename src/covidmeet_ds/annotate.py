@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from . import __version__
 from .corpus import Layout, modeline, write_text_atomic
-from .models import DOC_ID_PATTERN, Annotation, Meeting
+from .models import DOC_ID_PATTERN, Annotation, Meeting, Requirement
 from .rules.dates import extract_date
 from .rules.levels import extract_level
 from .rules.meetings import MeetingSpan, segment
@@ -58,14 +58,20 @@ def annotate_meeting(
         "level": level,
         "speakers": speakers,
     }
-    # A numbering that does not run 1, 2, 3 loses its ordinals before the items are given up.
-    unnumbered = [r.model_copy(update={"ordinal": None, "section": None}) for r in requirements]
-    for attempt in (requirements, unnumbered, []):
+    for attempt in _requirement_attempts(requirements):
         try:
             return Meeting(**fields, requirements=attempt)
         except ValidationError:
             continue
     return None
+
+
+def _requirement_attempts(requirements: list[Requirement]) -> Iterator[list[Requirement]]:
+    """A numbering that does not run 1, 2, 3 loses its ordinals before the items are given up
+    (each fallback is built only when the one before it was refused)."""
+    yield requirements
+    yield [r.model_copy(update={"ordinal": None, "section": None}) for r in requirements]
+    yield []
 
 
 def annotate_normalised(

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from ..models import DATE_WINDOW, Evidence, MeetingDate
 from ..taxonomy import read_data
 from ..text.normalise import NormalisedText
+from ..text.patterns import alternation, scanning
 from .meetings import MeetingSpan
 
 VERSION = "dates_v1"
@@ -44,7 +45,8 @@ _LUNAR_DAY = (
     r"初[一二三四五六七八九十]|二十[一二三四五六七八九]?|廿[一二三四五六七八九]|三十"
     r"|十[一二三四五六七八九]?"
 )
-_SENTENCE_END = re.compile(r"[。!?!?;;\n]")
+_SENTENCE_END_CHARS = "。!?;\n"
+_SENTENCE_END = re.compile(f"[{re.escape(_SENTENCE_END_CHARS)}]")
 _CLAUSE_END = re.compile(r"[,,。!?!?;;\n]")
 _YEARS = range(DATE_WINDOW[0].year, DATE_WINDOW[1].year + 1)
 
@@ -76,7 +78,7 @@ class _Cues:
 
 
 def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return alternation(words)
 
 
 @cache
@@ -104,7 +106,7 @@ def _cues() -> _Cues:
         rf"(?:农历)?(?:正月(?P<lday>{_LUNAR_DAY})|大年(?P<nday>初[一二三四五六七八九十])"
         r"|(?P<eve>除夕|大年三十))"
     )
-    expression = re.compile(rf"(?:{today}|{absolute}|{lunar})(?P<tod>{times})?")
+    expression = re.compile(scanning(rf"(?:{today}|{absolute}|{lunar})(?P<tod>{times})?"))
     return _Cues(
         anchors=anchors,
         slack_before=timedelta(days=int(data["decisive_slack_days_before"])),
@@ -202,9 +204,9 @@ def _expressions(text: str, start: int, end: int) -> Iterator[_Expr]:
     for match in cues.expression.finditer(text, max(0, start), max(0, end)):
         before = text[max(0, match.start() - 4) : match.start()]
         after = text[match.end() : match.end() + 4]
-        if any(before.endswith(w) for w in cues.not_event_before):
+        if before.endswith(cues.not_event_before):
             continue
-        if any(after.startswith(w) for w in cues.not_event_after):
+        if after.startswith(cues.not_event_after):
             continue
         expr = _parse(match, cues.time_of_day)
         if expr is not None:
@@ -222,9 +224,9 @@ def _followed_by_held_verb(text: str, expr: _Expr) -> bool:
 
 
 def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    before = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
+    last_end = max(text.rfind(char, 0, start) for char in _SENTENCE_END_CHARS)
     after = _SENTENCE_END.search(text, end)
-    return (before[-1] if before else 0), (after.start() if after else len(text))
+    return last_end + 1, (after.start() if after else len(text))
 
 
 def _own_expression(text: str, meeting: MeetingSpan) -> _Expr | None:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import islice
 
 from pydantic import ValidationError
 
@@ -27,6 +29,7 @@ from ..models import PROVINCE_LEVEL_MUNICIPALITIES, Evidence, MeetingLevel
 from ..taxonomy import provinces, read_data
 from ..text import to_simplified
 from ..text.normalise import NormalisedText
+from ..text.patterns import alternation, scanning
 from .meetings import MeetingSpan
 
 VERSION = "levels_v1"
@@ -36,7 +39,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _PLACE_STOP = re.compile(r"[召开的在由和与及等全我本各该了后对就向为,,。;;、\s]")
 _UNIT_START = re.compile(r"[省市州县区旗盟]")
 """A unit character right after a unit is the real unit (杭州市: the unit is 市, not 州)."""
-_PHRASE_END = re.compile(r"[,,。;;、]|[就对把将要在和与及向为]|召开|举行|提出|传达")
+_PHRASE_END = re.compile(scanning(r"[,,。;;、]|[就对把将要在和与及向为]|召开|举行|提出|传达"))
 """Where the noun phrase after a cue ends: a relay word beyond it belongs to the predicate."""
 _FURNITURE = re.compile(
     r"相关推荐|热点推荐|相关阅读|相关资源|相关搜索|相关文章|相关新闻|延伸阅读|推荐阅读|评论一下|版权所有|版权与信息产品"
@@ -75,7 +78,7 @@ class _Data:
 
 
 def _alternation(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return alternation(words)
 
 
 @cache
@@ -91,12 +94,14 @@ def _data() -> _Data:
     redaction = data["redaction"]
     own = _alternation(data["own_unit_prefixes"])
     cue = re.compile(
-        rf"(?P<national>{_alternation(data['national'])})"
-        rf"|(?P<full>{_alternation(p.name for p in gazetteer)})"
-        rf"|(?P<short>{_alternation(p.short for p in gazetteer)}){body}"
-        rf"|(?P<own>{own})(?P<ownunit>{_alternation(units)})"
-        rf"|(?P<redacted>(?:{own}){redaction}(?![A-Za-z])|{redaction}(?=委|政府))"
-        rf"|(?P<unit>{_alternation(units)}){body}"
+        scanning(
+            rf"(?P<national>{_alternation(data['national'])})"
+            rf"|(?P<full>{_alternation(p.name for p in gazetteer)})"
+            rf"|(?P<short>{_alternation(p.short for p in gazetteer)}){body}"
+            rf"|(?P<own>{own})(?P<ownunit>{_alternation(units)})"
+            rf"|(?P<redacted>(?:{own}){redaction}(?![A-Za-z])|{redaction}(?=委|政府))"
+            rf"|(?P<unit>{_alternation(units)}){body}"
+        )
     )
     lower = _alternation(u for u, level in units.items() if level != "provincial")
     ambiguous = set(data["ambiguous_abbreviations"])
@@ -124,13 +129,23 @@ def _data() -> _Data:
 # --- cues of the level ---
 
 
+@lru_cache(maxsize=64)
+def _false_unit_shifts(unit: str) -> tuple[tuple[str, int], ...]:
+    """The ordinary words holding ``unit`` and where (社区 holds 区 at 1): a cue lookup."""
+    return tuple(
+        (word, shift)
+        for word in _data().false_units
+        for shift in range(len(word))
+        if word.startswith(unit, shift)
+    )
+
+
 def _is_false_unit(text: str, start: int, end: int) -> bool:
     """社区, 城市, 市场 …: the unit character is part of an ordinary word."""
-    for word in _data().false_units:
-        for shift in range(len(word)):
-            lo = start - shift
-            if lo >= 0 and text[lo : lo + len(word)] == word and lo + len(word) >= end:
-                return True
+    for word, shift in _false_unit_shifts(text[start:end]):
+        lo = start - shift
+        if lo >= 0 and text.startswith(word, lo):
+            return True
     return False
 
 
@@ -225,9 +240,9 @@ def _province_hits(text: str) -> dict[str, list[str]]:
         word = match.group()
         before = text[max(0, match.start() - 4) : match.start()]
         after = text[match.end() : match.end() + 2]
-        if any(before.endswith(w) for w in data.other_before):
+        if before.endswith(data.other_before):
             continue
-        if any(after.startswith(w) for w in data.other_after):
+        if after.startswith(data.other_after):
             continue
         full = data.full_names[word]
         weight = data.weights["full_name" if word == full else "short_name"]
@@ -259,20 +274,21 @@ def _body_end(text: str, start: int) -> int:
     return cut.start() if cut else len(text)
 
 
-def _scopes(doc: NormalisedText, meeting: MeetingSpan) -> list[tuple[str, str]]:
-    """Where the province is looked for, nearest first (furniture left out)."""
+def _scopes(doc: NormalisedText, meeting: MeetingSpan) -> Iterator[tuple[str, str]]:
+    """Where the province is looked for, nearest first (furniture left out); each scope is
+    cut only when the nearer ones did not decide."""
     text = doc.text
-    held = " ".join(
-        s
-        for s in (meeting.convener, meeting.name, text[meeting.held_start : meeting.held_end])
-        if s
+    yield (
+        "the held clause",
+        " ".join(
+            s
+            for s in (meeting.convener, meeting.name, text[meeting.held_start : meeting.held_end])
+            if s
+        ),
     )
-    passage_end = min(meeting.end, _body_end(text, meeting.start))
-    return [
-        ("the held clause", held),
-        ("the meeting's passage", text[meeting.start : passage_end]),
-        ("the report's body", text[: _body_end(text, meeting.start)]),
-    ]
+    body_end = _body_end(text, meeting.start)
+    yield "the meeting's passage", text[meeting.start : min(meeting.end, body_end)]
+    yield "the report's body", text[:body_end]
 
 
 def _province(doc: NormalisedText, meeting: MeetingSpan) -> tuple[str | None, str]:
@@ -294,7 +310,7 @@ def _municipality(doc: NormalisedText, meeting: MeetingSpan) -> tuple[str | None
     normalised body leaves out) is the last witness: a site's links about one municipality place
     a 市 meeting there. A body that names any province is never overruled by the page."""
     municipalities = frozenset(PROVINCE_LEVEL_MUNICIPALITIES)
-    for where, scope in _scopes(doc, meeting)[1:]:
+    for where, scope in islice(_scopes(doc, meeting), 1, None):
         hits = _province_hits(scope)
         if not hits:
             continue

@@ -14,6 +14,7 @@ Each meeting's passage runs from its sentence to the next meeting's sentence (or
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -41,6 +42,10 @@ class MeetingSpan:
     """The body that held it as written (国务院, 省委常委会), if the held clause gives one."""
 
 
+_BREAKS = "。!?;"
+"""After these (or whitespace) a sentence starts."""
+
+
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
     cues = read_data("meetings.yaml")
@@ -63,7 +68,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"(?:就|对|围绕)[^。!?\n]{0,120}?提出[^。!?\n,]{0,8}?要求"
         ),
         "generic": re.compile(rf"^(?:{generic})$"),
-        "sentence_start": re.compile(r"(?:^|(?<=[。!?;\n])|(?<=\s))(?=\S)"),
+        "sentence_start": re.compile(rf"(?:^|(?<=[{_BREAKS}\n])|(?<=\s))(?=\S)"),
     }
 
 
@@ -74,10 +79,21 @@ def _has_sentence_punctuation(text: str, start: int) -> bool:
     return "," in line or "。" in line
 
 
+_WINDOW = 200
+"""How far a held clause may reach from the start of its sentence."""
+_REQUIRED = ("召开", "提出")
+"""Every held pattern needs one of these words in its window (召开…会议, …提出…要求)."""
+_REQUIRED_WORD = re.compile("|".join(_REQUIRED))
+_SENTENCE_BREAK = re.compile(rf"[{_BREAKS}\s](?=\S)")
+"""The character before a sentence start other than the first (see ``sentence_start``)."""
+
+
 def _held(text: str, start: int) -> tuple[int, str | None, str | None] | None:
     """If a held clause opens the sentence at ``start``: its end, name and convener."""
+    if all(text.find(word, start, start + _WINDOW) < 0 for word in _REQUIRED):
+        return None  # none of the patterns can match: most sentences are decided here
     patterns = _patterns()
-    window = text[start : start + 200]
+    window = text[start : start + _WINDOW]
     for kind in ("convened", "after", "follow_up"):
         match = patterns[kind].match(window)
         if not match:
@@ -93,13 +109,37 @@ def _held(text: str, start: int) -> tuple[int, str | None, str | None] | None:
     return None
 
 
+def _sentence_starts(text: str, lo: int, hi: int) -> Iterator[int]:
+    """The matches of the ``sentence_start`` pattern in ``[lo, hi]``, in order: after the start
+    of the text, they are the positions after a ``_SENTENCE_BREAK`` character."""
+    if lo == 0 and _patterns()["sentence_start"].match(text, 0, hi + 1):
+        yield 0
+    for before in _SENTENCE_BREAK.finditer(text, max(0, lo - 1), hi + 1):
+        yield before.end()
+
+
+def _candidate_starts(text: str) -> Iterator[int]:
+    """The sentence starts, in order, that have a required word close enough after them for a
+    held clause (the others cannot open one, and there are many)."""
+    lo = hi = -1
+    for word in _REQUIRED_WORD.finditer(text):
+        first = max(0, word.end() - _WINDOW)
+        if first > hi + 1 and hi >= 0:
+            yield from _sentence_starts(text, lo, hi)
+            lo = first
+        elif hi < 0:
+            lo = first
+        hi = word.start()
+    if hi >= 0:
+        yield from _sentence_starts(text, lo, hi)
+
+
 def segment(doc: NormalisedText) -> list[MeetingSpan]:
     """The meetings described by ``doc``, in order of first mention."""
     text = doc.text
     found: list[tuple[int, int, str | None, str | None]] = []
     seen_names: set[str] = set()
-    for boundary in _patterns()["sentence_start"].finditer(text):
-        start = boundary.start()
+    for start in _candidate_starts(text):
         if found and start < found[-1][1]:
             continue
         held = _held(text, start)

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import chain
 
 import yaml
 from pydantic import ValidationError
@@ -31,16 +33,17 @@ from ..models import Requirement
 from ..taxonomy import categories
 from ..text import to_simplified
 from ..text.normalise import NormalisedText
+from ..text.patterns import alternation, scanning
 from .meetings import MeetingSpan
 
 VERSION = "requirements_v1"
 
 _TERMINATORS = "。！？!?"
 _TERMINATOR = re.compile(f"[{_TERMINATORS}]")
-_PAGE_SPLIT = re.compile(r"(?<=[^\s。！？!?；;：:”’」』])[ \t\u3000\xa0]*\n\s*\d{1,3}、")
+_PAGE_SPLIT = re.compile(scanning(r"(?<=[^\s。！？!?；;：:”’」』])[ \t\u3000\xa0]*\n\s*\d{1,3}、"))
 """A page-break marker of a document preview: a line break and ``N、`` in mid-sentence."""
 _PARA_SEP = re.compile(
-    r"[ \t\u3000\xa0]*[\r\n]+\s*|(?<=[^\x00-\x7f])[ \t\u3000\xa0]+(?=[^\x00-\x7f])"
+    scanning(r"[ \t\u3000\xa0]*[\r\n]+\s*|(?<=[^\x00-\x7f])[ \t\u3000\xa0]+(?=[^\x00-\x7f])")
 )
 """Paragraph breaks: line breaks, or spaces between two CJK characters (documents flattened to
 one line keep their paragraphs as spaces)."""
@@ -49,6 +52,8 @@ _CLAUSE_SEP = re.compile(r"[，,；;。！？!?：:]")
 _HEADING = re.compile(r"[一二三四五六七八九十]{1,3}、")
 _DATE_OPENER = re.compile(r"[0-9xX]{1,2}月[0-9xX]{0,2}日?[，,]|[0-9xX]{1,2}月[0-9xX]{1,2}日")
 _OPEN_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』"}
+_HEAD_PUNCT = re.compile(r"[，,、；;：:“”]")
+"""A sub-heading is a single short clause: none of these."""
 _LEADING_JUNK = re.compile(r"[\s”’」』、，,；;：:]+")
 _MARKER_AFTER = "。！？!?；;：:，,"
 """Punctuation after which a marker may start an item (else it is part of a word: 统一要求)."""
@@ -74,12 +79,13 @@ class _Cues:
     subheading_verb: re.Pattern[str]
     subheading_max: int
     category_cue: re.Pattern[str]
+    category_cue_spans_clauses: bool
     category_of: dict[str, str]
 
 
 def _alternation(words: list[str]) -> str:
-    """A regex alternation of literal words, longest first (so the longest match wins)."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    """A regex alternation of literal words that matches the longest word (a trie)."""
+    return alternation(words)
 
 
 @cache
@@ -95,10 +101,12 @@ def _cues() -> _Cues:
     suffixes = _alternation(data["numeral_item_suffixes"])
     seq = _alternation(list(data["sequence_words"]))
     marker = re.compile(
-        rf"(?P<num>{num})(?:{suffixes})"
-        rf"|第(?P<ord>{num})[，,、：:]"
-        rf"|(?P<seq>{seq})[，,、：:]"
-        rf"|[（(](?P<paren>{num})[）)]"
+        scanning(
+            rf"(?P<num>{num})(?:{suffixes})"
+            rf"|第(?P<ord>{num})[，,、：:]"
+            rf"|(?P<seq>{seq})[，,、：:]"
+            rf"|[（(](?P<paren>{num})[）)]"
+        )
     )
     verbs = _alternation(data["lead_in_verbs"])
     category_of: dict[str, str] = {}
@@ -121,25 +129,36 @@ def _cues() -> _Cues:
         lead_in=re.compile(rf"[^，,。；;：:“”要]{{0,25}}?(?:{verbs})[，,：:]"),
         held_lead_in=re.compile(r"(?:强调|指出|要求|提出)[，,：:]"),
         strong=re.compile(
-            rf"{_alternation(data['strong_cues'])}"
-            r"|(?<![重主只纪摘首必需须提扼概简想])要(?![求点素闻件地害职道塞])"
+            scanning(
+                rf"{_alternation(data['strong_cues'])}"
+                r"|(?<![重主只纪摘首必需须提扼概简想])要(?![求点素闻件地害职道塞])"
+            )
         ),
         weak=re.compile(_alternation(data["weak_cues"])),
         past=re.compile(_alternation(data["past_markers"])),
         initial=re.compile(rf"(?:(?:{_alternation(data['initial_connectives'])})[，,]?)?{initial}"),
         veto=re.compile(_alternation(data["veto_cues"])),
         body_opener=re.compile(
-            rf"{_alternation(data['heading_body_openers'])}|{_DATE_OPENER.pattern}"
+            scanning(rf"{_alternation(data['heading_body_openers'])}|{_DATE_OPENER.pattern}")
         ),
         subheading_verb=re.compile(_alternation(data["subheading_verbs"])),
         subheading_max=int(data["subheading_max_chars"]),
         category_cue=re.compile(_alternation(list(category_of))),
+        category_cue_spans_clauses=any(_CLAUSE_SEP.search(cue) for cue in category_of),
         category_of=category_of,
     )
 
 
 # --------------------------------------------------------------------------------------------
 # Category
+
+
+def _category_cues(cues: _Cues, text: str) -> Iterator[re.Match[str]]:
+    """The category cues of ``text`` clause by clause, in order. When no cue holds a clause
+    separator, no cue can span two clauses and one scan of the whole text finds the same."""
+    if not cues.category_cue_spans_clauses:
+        return cues.category_cue.finditer(text)
+    return chain.from_iterable(map(cues.category_cue.finditer, _CLAUSE_SEP.split(text)))
 
 
 def categorise(text: str) -> str:
@@ -155,13 +174,12 @@ def categorise(text: str) -> str:
     try:
         cues = _cues()
         political = False
-        for clause in _CLAUSE_SEP.split(text or ""):
-            for match in cues.category_cue.finditer(clause):
-                name = cues.category_of[match.group()]
-                if name == "political_mobilisation":
-                    political = True
-                    continue
-                return name
+        for match in _category_cues(cues, text or ""):
+            name = cues.category_of[match.group()]
+            if name == "political_mobilisation":
+                political = True
+                continue
+            return name
         if political or _is_directive(text or ""):
             return "political_mobilisation"
     except Exception:  # a category is always returned
@@ -179,7 +197,8 @@ class _View:
     of ``text[i]``, so a unit found here maps back to a raw quote that still contains them."""
 
     text: str
-    index: tuple[int, ...]
+    index: Sequence[int]
+    """Increasing; a ``range`` when no marker was cut out."""
 
     def to_view(self, normalised: int) -> int:
         return bisect.bisect_left(self.index, normalised)
@@ -187,6 +206,8 @@ class _View:
 
 def _view(doc: NormalisedText, start: int, end: int) -> _View:
     chunk = doc.text[start:end]
+    if "\n" not in chunk or _PAGE_SPLIT.search(chunk) is None:
+        return _View(chunk, range(start, start + len(chunk)))
     parts: list[str] = []
     index: list[int] = []
     position = 0
@@ -243,12 +264,15 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     for _ in range(2):
+        before = start
         junk = _LEADING_JUNK.match(text, start, end)
         if junk:
             start = junk.end()
         lead_in = cues.lead_in.match(text, start, end)
         if lead_in:
             start = lead_in.end()
+        if start == before:
+            break  # a second pass from the same place finds the same nothing
     if (
         start < end
         and text[start] in _OPEN_QUOTES
@@ -305,12 +329,18 @@ def _heading_end(cues: _Cues, text: str, start: int, end: int) -> tuple[int, int
     return stop + 1, stop + 1
 
 
+def _previous_char(text: str, start: int, position: int) -> str:
+    """The last non-space character of ``text[start:position]`` ("" when there is none)."""
+    while position > start and text[position - 1].isspace():
+        position -= 1
+    return text[position - 1] if position > start else ""
+
+
 def _markers(cues: _Cues, text: str, start: int, end: int) -> list[tuple[int, int, int]]:
     """Enumeration markers in a paragraph: (marker start, item start, value)."""
     found = []
     for match in cues.marker.finditer(text, start, end):
-        before = text[start : match.start()].rstrip()
-        previous = before[-1] if before else ""
+        previous = _previous_char(text, start, match.start())
         if previous and previous not in _MARKER_AFTER:
             continue
         numeral = match.group("num") or match.group("ord") or match.group("paren")
@@ -364,7 +394,7 @@ def _plain(state: _State, text: str, start: int, end: int) -> None:
     if (
         rest
         and 0 < len(head) <= cues.subheading_max
-        and not re.search(r"[，,、；;：:“”]", head)
+        and not _HEAD_PUNCT.search(head)
         and (cues.subheading_verb.match(head) or cues.initial.match(head))
     ):
         _add(state, text, start, end, "plain")
@@ -457,10 +487,28 @@ def _numbered(units: list[_Unit]) -> list[tuple[_Unit, int | None, int | None]]:
     return out
 
 
+def _unbroken(text: str) -> str:
+    """``text`` without its line breaks and the spaces around them."""
+    return _LINE_BREAKS.sub("", text) if "\n" in text or "\r" in text else text
+
+
+def _texts(view: _View, units: list[_Unit]) -> list[str]:
+    """Each unit's text without line breaks, in Simplified script.
+
+    One OpenCC call for all of them: joined by line breaks, which no conversion rule spans
+    and no unit text holds any more, they convert exactly as they would one by one."""
+    joined = "\n".join(_unbroken(view.text[unit.start : unit.end]) for unit in units)
+    return to_simplified(joined).split("\n")
+
+
 def _requirement(
-    doc: NormalisedText, view: _View, unit: _Unit, ordinal: int | None, section: int | None
+    doc: NormalisedText,
+    view: _View,
+    unit: _Unit,
+    text: str,
+    ordinal: int | None,
+    section: int | None,
 ) -> Requirement | None:
-    text = to_simplified(_LINE_BREAKS.sub("", view.text[unit.start : unit.end]))
     try:
         return Requirement(
             ordinal=ordinal,
@@ -482,8 +530,10 @@ def extract_requirements(doc: NormalisedText, meeting: MeetingSpan) -> list[Requ
         if not view.text:
             return []
         requirements = []
-        for unit, ordinal, section in _numbered(_units(view, meeting)):
-            requirement = _requirement(doc, view, unit, ordinal, section)
+        numbered = _numbered(_units(view, meeting))
+        texts = _texts(view, [unit for unit, _, _ in numbered])
+        for (unit, ordinal, section), text in zip(numbered, texts, strict=True):
+            requirement = _requirement(doc, view, unit, text, ordinal, section)
             if requirement is not None:
                 requirements.append(requirement)
         return _consistent(requirements)
@@ -506,7 +556,9 @@ def _consistent(requirements: list[Requirement]) -> list[Requirement]:
             if section is None:
                 remap[ordinal] = counters[None]
             ordinal = counters[section]
-        out.append(r.model_copy(update={"ordinal": ordinal, "section": section}))
+        if (ordinal, section) != (r.ordinal, r.section):
+            r = r.model_copy(update={"ordinal": ordinal, "section": section})
+        out.append(r)
     return out
 
 

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import bisect
 import re
+import weakref
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 
 from pydantic import ValidationError
 
 from ..models import Speaker
 from ..taxonomy import read_data
 from ..text.normalise import NormalisedText
+from ..text.patterns import alternation, scanning
 from .meetings import MeetingSpan
 
 VERSION = "speakers_v1"
@@ -38,6 +40,10 @@ CLAUSE_END = re.compile(r"[。！？!?；;:：,，\n]")
 COMMA = re.compile(r"[,，]")
 HAN = re.compile(r"^[\u3400-\u9fff]+$")
 GIVEN_NAME_MAX = 2
+NAME_MIN = 1 + 1
+"""The shortest name: a one-character surname and a one-character given name."""
+NAME_MAX = 2 + GIVEN_NAME_MAX
+"""The longest name: a compound surname and a two-character given name."""
 UNNAMED_REACH = 10
 """下面,我强调几点看法: the evidence runs on to the clause end when it is this near."""
 MAX_TITLE = 40
@@ -67,8 +73,9 @@ class _Cues:
     """甲、乙等省领导(在…): the group title after 等, up to the next adverbial."""
     passive_prefix: re.Pattern[str]
     heads: tuple[str, ...]
-    title_stop_words: tuple[str, ...]
-    title_starters: tuple[str, ...]
+    title_stop_word: re.Pattern[str]
+    title_starter: re.Pattern[str]
+    """Where a new title starts (a lookahead: the match is empty, its start is the offset)."""
     name_suffixes: tuple[str, ...]
     non_name_chars: frozenset[str]
     non_names: frozenset[str]
@@ -83,26 +90,24 @@ def _cues() -> _Cues:
     data = read_data("speakers.yaml")
     roles = data["roles"]
     verbs = "|".join(f"(?P<{role}>{'|'.join(roles[role])})" for role in ROLE_ORDER)
-    markers = sorted(data["adverbial_markers"], key=len, reverse=True)
+    markers = data["adverbial_markers"]
     return _Cues(
-        role_verbs=re.compile(verbs),
-        listed_after=re.compile(data["listed_after"]),
+        role_verbs=re.compile(scanning(verbs)),
+        listed_after=re.compile(scanning(data["listed_after"])),
         blocked_after=tuple(data["blocked_after"]),
         blocked_before=tuple(data["blocked_before"]),
         studied_prefixes=tuple(data["studied_prefixes"]),
-        reported_speech=re.compile(data["reported_speech"]),
-        adverbial=re.compile("|".join(map(re.escape, markers))),
-        group_title=re.compile(
-            r"等([\u3400-\u9fff]{2,12}?)(?=" + "|".join(map(re.escape, markers)) + "|$)"
-        ),
+        reported_speech=re.compile(scanning(data["reported_speech"])),
+        adverbial=re.compile(alternation(markers)),
+        group_title=re.compile(r"等([\u3400-\u9fff]{2,12}?)(?=" + alternation(markers) + "|$)"),
         passive_prefix=re.compile(data["passive_prefix"]),
         heads=tuple(sorted(data["title_heads"], key=len, reverse=True)),
-        title_stop_words=tuple(data["title_stop_words"]),
-        title_starters=tuple(data["title_starters"]),
+        title_stop_word=re.compile(alternation(data["title_stop_words"])),
+        title_starter=re.compile(f"(?=(?:{alternation(data['title_starters'])}))"),
         name_suffixes=tuple(data["name_suffixes"]),
         non_name_chars=frozenset(data["non_name_chars"]),
         non_names=frozenset(data["non_names"]),
-        unnamed_speech=tuple(re.compile(p) for p in data["unnamed_speech"]),
+        unnamed_speech=tuple(re.compile(scanning(p)) for p in data["unnamed_speech"]),
         unnamed_note=data["unnamed_note"].strip(),
         surnames=frozenset(data["surnames"].strip()),
         compound_surnames=tuple(data["compound_surnames"]),
@@ -145,9 +150,11 @@ class _Entry:
 def _is_name(text: str, cues: _Cues) -> bool:
     """A common surname and a one- or two-character given name, free of function characters
     (so 某某就 or 某某也 is not taken for a four-character name)."""
+    if not NAME_MIN <= len(text) <= NAME_MAX:
+        return False  # the length test below fails for any surname; checked first, it is cheap
     if not HAN.match(text) or text in cues.non_names:
         return False
-    if any(ch in cues.non_name_chars for ch in text):
+    if not cues.non_name_chars.isdisjoint(text):
         return False
     surname = 2 if text.startswith(cues.compound_surnames) else 1
     if surname == 1 and text[0] not in cues.surnames:
@@ -155,23 +162,18 @@ def _is_name(text: str, cues: _Cues) -> bool:
     return 1 <= len(text) - surname <= GIVEN_NAME_MAX
 
 
-def _head_ends(text: str, cues: _Cues) -> list[int]:
-    """Offsets just past every title head in ``text`` (longest head at each position)."""
-    ends: set[int] = set()
-    for head in cues.heads:
-        start = text.find(head)
-        while start != -1:
-            ends.add(start + len(head))
-            start = text.find(head, start + 1)
-    return sorted(ends)
+def _head_ends_at(text: str, end: int, cues: _Cues) -> bool:
+    """Whether a title head ends just before ``end`` (省委书记 + 省长: a head ends at 4)."""
+    return 0 < end <= len(text) and text.endswith(cues.heads, 0, end)
 
 
 def _split_titles(text: str, cues: _Cues) -> list[str]:
     """Concatenated titles (省委书记省长) split after a head that is followed by a new title."""
     titles: list[str] = []
     start = 0
-    for end in _head_ends(text, cues):
-        if end < len(text) and text.startswith(cues.title_starters, end):
+    for starter in cues.title_starter.finditer(text, 1):
+        end = starter.start()
+        if _head_ends_at(text, end, cues):
             titles.append(text[start:end])
             start = end
     titles.append(text[start:])
@@ -183,13 +185,17 @@ def _is_title(text: str, cues: _Cues) -> bool:
         0 < len(text) <= MAX_TITLE
         and text.endswith(cues.heads)
         and not text.startswith(cues.studied_prefixes)
-        and not any(word in text for word in cues.title_stop_words)
+        and cues.title_stop_word.search(text) is None
     )
 
 
 def _title_and_name(part: str, cues: _Cues) -> tuple[str, str] | None:
-    """``part`` as title + name, cutting after the latest head that leaves a valid name."""
-    for end in reversed(_head_ends(part, cues)):
+    """``part`` as title + name, cutting after the latest head that leaves a valid name.
+
+    A name is two to four characters long, so only cuts that near the end are tried."""
+    for end in range(len(part) - NAME_MIN, len(part) - NAME_MAX - 1, -1):
+        if not _head_ends_at(part, end, cues):
+            continue
         title, name = part[:end], part[end:]
         if _is_name(name, cues) and _is_title(title, cues):
             return title, name
@@ -203,11 +209,25 @@ def _strip_honorific(part: str, cues: _Cues) -> tuple[str, bool]:
     return part, False
 
 
+def _may_end_with_name(part: str, cues: _Cues) -> bool:
+    """Whether ``part`` can end with a name (``_is_name`` of one of its last 2 to 4
+    characters): a cheap test that rules out most prose before the full parse."""
+    if len(part) < NAME_MIN or part[-1] in cues.non_name_chars or part[-2] in cues.non_name_chars:
+        return False
+    return any(
+        part[at] in cues.surnames or part.startswith(cues.compound_surnames, at)
+        for at in range(max(0, len(part) - NAME_MAX), len(part) - NAME_MIN + 1)
+    )
+
+
 def _parse_group(segment: str, cues: _Cues) -> list[_Person] | None:
     """The people of one comma-free subject (甲、乙 / 省委书记、省长某某), or None if it is
     not made of people only."""
     if len(segment) > MAX_GROUP:
         return None
+    last, _ = _strip_honorific(segment[segment.rfind("、") + 1 :].strip(), cues)
+    if not _may_end_with_name(last, cues):
+        return None  # the last part names nobody, so the group fails: most prose ends here
     people: list[_Person] = []
     pending: list[str] = []
     shared: list[str] = []
@@ -273,28 +293,46 @@ def _share_group_title(people: list[_Person], rest: str, cues: _Cues) -> None:
             person.titles = person.titles or [match.group(1)]
 
 
+_Subject = tuple[int, list[_Person]] | None
+
+
 @dataclass(frozen=True)
-class _Scope:
-    """A stretch of text with its sentence ends and reported-speech lead-ins (会议指出,)
-    found once, so that each role verb looks them up instead of rescanning."""
+class _Report:
+    """What every reading of one report shares: its text, its sentence ends, and the subject
+    already read before each role verb (the whole report is read, then each meeting's
+    passage, and most verbs are read twice)."""
 
     text: str
+    sentence_ends: list[int]
+    subjects: dict[tuple[int, int], _Subject]
+    """``(sentence start, verb start)`` → where the subject starts and its people, or None."""
+
+    @classmethod
+    def of(cls, text: str) -> _Report:
+        return cls(text, [m.end() for m in SENTENCE_END.finditer(text)], {})
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """A stretch of a report with its reported-speech lead-ins (会议指出,) found once, so that
+    each role verb looks them up instead of rescanning."""
+
+    report: _Report
     start: int
     end: int
-    sentence_ends: list[int]
     leads: list[int]
     """Where each reported-speech lead-in ends."""
 
     @classmethod
-    def of(cls, text: str, start: int, end: int, cues: _Cues) -> _Scope:
-        ends = [m.end() for m in SENTENCE_END.finditer(text, start, end)]
-        leads = [m.end() for m in cues.reported_speech.finditer(text, start, end)]
-        return cls(text, start, end, ends, leads)
+    def of(cls, report: _Report, start: int, end: int, cues: _Cues) -> _Scope:
+        leads = [m.end() for m in cues.reported_speech.finditer(report.text, start, end)]
+        return cls(report, start, end, leads)
 
     def sentence_start(self, position: int) -> int:
-        """Just after the last sentence end at or before ``position``."""
-        i = bisect.bisect_right(self.sentence_ends, position)
-        return self.sentence_ends[i - 1] if i else self.start
+        """Just after the last sentence end at or before ``position`` (not before the scope)."""
+        ends = self.report.sentence_ends
+        i = bisect.bisect_right(ends, position)
+        return max(self.start, ends[i - 1]) if i else self.start
 
     def reported(self, sentence_start: int, position: int) -> bool:
         """Whether a lead-in (会议指出, / 会议强调:) ends in this sentence before ``position``."""
@@ -302,12 +340,11 @@ class _Scope:
         return i < len(self.leads) and self.leads[i] <= position
 
 
-def _subject(scope: _Scope, verb_start: int, cues: _Cues) -> _Mention | None:
+def _people_before(text: str, sentence_start: int, verb_start: int, cues: _Cues) -> _Subject:
     """The people a role verb at ``verb_start`` is said of, reading back over whole comma
-    pieces that are lists of people (省领导甲、乙,某市市长丙在…参加会议)."""
-    sentence_start = scope.sentence_start(verb_start)
+    pieces that are lists of people (省领导甲、乙,某市市长丙在…参加会议), and where they start."""
     window = max(sentence_start, verb_start - SUBJECT_REACH)
-    pieces = _segments(scope.text[window:verb_start], window)
+    pieces = _segments(text[window:verb_start], window)
     if window > sentence_start and len(pieces) > 1:
         pieces = pieces[1:]  # cut short by the window: not a whole piece
     last = _last_group(*pieces[-1], cues)
@@ -319,9 +356,21 @@ def _subject(scope: _Scope, verb_start: int, cues: _Cues) -> _Mention | None:
         if group is None:
             break
         start, people = piece_start + (len(piece) - len(piece.lstrip())), group + people
-    if scope.reported(sentence_start, start):
+    return start, people
+
+
+def _subject(scope: _Scope, verb_start: int, cues: _Cues) -> _Mention | None:
+    """The subject of a role verb, unless it is only quoted (会议指出,…某某主持…)."""
+    sentence_start = scope.sentence_start(verb_start)
+    subjects = scope.report.subjects
+    key = (sentence_start, verb_start)
+    if key not in subjects:
+        subjects[key] = _people_before(scope.report.text, sentence_start, verb_start, cues)
+    found = subjects[key]
+    if found is None or scope.reported(sentence_start, found[0]):
         return None
-    return _Mention(people, set(), start, verb_start)
+    start, people = found
+    return _Mention(list(people), set(), start, verb_start)
 
 
 def _blocked(text: str, match: re.Match[str], cues: _Cues) -> bool:
@@ -344,9 +393,10 @@ def _verb_chain(text: str, first: re.Match[str], limit: int, cues: _Cues) -> tup
     return roles - {""}, clause_end.start() if clause_end else end
 
 
-def _mentions(text: str, start: int, end: int, cues: _Cues) -> list[_Mention]:
+def _mentions(report: _Report, start: int, end: int, cues: _Cues) -> list[_Mention]:
     """Every subject + role-verb clause in ``text[start:end]``."""
-    scope = _Scope.of(text, start, end, cues)
+    text = report.text
+    scope = _Scope.of(report, start, end, cues)
     mentions: list[_Mention] = []
     consumed = start
     for match in cues.role_verbs.finditer(text, start, end):
@@ -408,15 +458,38 @@ def _fullest_titles(mentions: list[_Mention]) -> dict[str, tuple[str, ...]]:
     return best
 
 
-@lru_cache(maxsize=8)
-def _report_people(text: str) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
-    """Names the whole report gives with a title (so a bare mention of them counts), and each
-    name's fullest titles. Read once per report, whichever meeting is asked about."""
+@dataclass(frozen=True)
+class _ReportPeople:
+    """The people of a report: names it gives with a title somewhere (so a bare mention of
+    them counts) and each name's fullest titles."""
+
+    doc: weakref.ref[NormalisedText]
+    report: _Report
+    known: frozenset[str]
+    titles: dict[str, tuple[str, ...]]
+
+
+_last_report: _ReportPeople | None = None
+"""The report last asked about, remembered by the identity of its ``NormalisedText`` (never by
+its text): every meeting of one report shares the work, a report normalised again is read
+again."""
+
+
+def _report_people(doc: NormalisedText) -> _ReportPeople:
+    """The people of the whole report, read once whichever meeting is asked about."""
+    global _last_report
+    last = _last_report
+    if last is not None and last.doc() is doc:
+        return last
     cues = _cues()
-    everywhere = _mentions(text, 0, len(text), cues) + _listed(text, 0, len(text), cues)
+    text = doc.text
+    report = _Report.of(text)
+    everywhere = _mentions(report, 0, len(text), cues) + _listed(text, 0, len(text), cues)
     titled = [m for m in everywhere if any(p.titles or p.honorific for p in m.people)]
     known = frozenset(p.name for m in titled for p in m.people)
-    return known, _fullest_titles(everywhere)
+    people = _ReportPeople(weakref.ref(doc), report, known, _fullest_titles(everywhere))
+    _last_report = people
+    return people
 
 
 # --- assembling speakers ------------------------------------------------------------------
@@ -472,18 +545,18 @@ def extract_speakers(doc: NormalisedText, meeting: MeetingSpan) -> list[Speaker]
     text = doc.text
     start = max(0, min(meeting.start, len(text)))
     end = max(start, min(meeting.end, len(text)))
-    known, titles = _report_people(text)
+    people = _report_people(doc)
     entries: dict[str, _Entry] = {}
-    passage = _mentions(text, start, end, cues) + _listed(text, start, end, cues)
+    passage = _mentions(people.report, start, end, cues) + _listed(text, start, end, cues)
     for mention in sorted(passage, key=lambda m: m.start):
-        for person in _accepted(mention, known):
+        for person in _accepted(mention, people.known):
             entry = entries.setdefault(person.name, _Entry(person.name))
             if not entry.roles:
                 entry.start, entry.end = mention.start, mention.end
             entry.roles |= mention.roles
     ordered: list[tuple[int, Speaker]] = []
     for entry in entries.values():
-        speaker = _speaker(doc, entry, list(titles.get(entry.name, ())))
+        speaker = _speaker(doc, entry, list(people.titles.get(entry.name, ())))
         if speaker is not None:
             ordered.append((entry.start, speaker))
     unnamed = _unnamed(doc, start, end, cues)
