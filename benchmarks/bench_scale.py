@@ -170,7 +170,7 @@ def run_crawl_steps(path: Path) -> None:
     from datetime import date
 
     from covidmeet_ds.annotate import annotate_normalised, doc_id_for
-    from covidmeet_ds.rules.reports import classify, prefilter
+    from covidmeet_ds.rules.reports import classify_with_spans, prefilter
     from covidmeet_ds.text.normalise import normalise
 
     count = 0
@@ -181,10 +181,12 @@ def run_crawl_steps(path: Path) -> None:
         if prefilter(raw) is not None:
             continue
         doc = normalise(raw)
-        if classify(doc) is not None:
+        reason, spans = classify_with_spans(doc)
+        if reason is not None:
             continue
         published = date.fromisoformat(page["published"]) if page["published"] else None
-        annotate_normalised(doc, doc_id=doc_id_for(page["id"], raw), published=published)
+        doc_id = doc_id_for(page["id"], raw)
+        annotate_normalised(doc, doc_id=doc_id, published=published, spans=spans)
     print(json.dumps({"docs": count, "seconds": time.perf_counter() - start}))
 
 

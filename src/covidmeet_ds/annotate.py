@@ -75,11 +75,16 @@ def _requirement_attempts(requirements: list[Requirement]) -> Iterator[list[Requ
 
 
 def annotate_normalised(
-    doc: NormalisedText, *, doc_id: str, published: date | None = None
+    doc: NormalisedText,
+    *,
+    doc_id: str,
+    published: date | None = None,
+    spans: Sequence[MeetingSpan] | None = None,
 ) -> Annotation:
-    """The rule annotation of a normalised report."""
+    """The rule annotation of a normalised report; ``spans`` are its meetings when the caller
+    has already segmented it (``segment(doc)``)."""
     meetings: list[Meeting] = []
-    for span in segment(doc):
+    for span in segment(doc) if spans is None else spans:
         meeting = annotate_meeting(doc, span, f"m{len(meetings) + 1}", published)
         if meeting is not None:
             meetings.append(meeting)

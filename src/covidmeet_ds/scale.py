@@ -48,7 +48,7 @@ from . import __version__
 from .annotate import annotate_normalised, doc_id_for
 from .build.features import CRAWL_SHAPES, crawl_features, row_encoder
 from .rules import dates, levels, meetings, reports, requirements, speakers
-from .rules.reports import DROP_REASONS, classify, prefilter
+from .rules.reports import DROP_REASONS, classify_with_spans, prefilter
 from .text.normalise import normalise
 
 Executor = Literal["local", "slurm", "ray"]
@@ -62,7 +62,8 @@ JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json", ".json.gz", ".nd
 PARQUET_SUFFIXES = (".parquet",)
 
 _NORMALISED = "covidmeet_normalised"
-"""Metadata key: the filter hands its normalised text to the annotate step (same process)."""
+"""Metadata key: the filter hands its normalised text and meeting spans to the annotate step
+(in the same process; never written)."""
 _ANNOTATION = "covidmeet_annotation"
 _PUBLISHED = "covidmeet_published"
 
@@ -207,10 +208,10 @@ class MeetingReportFilter(BaseFilter):
         if reason is not None:
             return False, reason
         normalised = normalise(doc.text)
-        reason = classify(normalised)
+        reason, spans = classify_with_spans(normalised)
         if reason is not None:
             return False, reason
-        doc.metadata[_NORMALISED] = normalised
+        doc.metadata[_NORMALISED] = (normalised, spans)
         return True
 
 
@@ -225,12 +226,12 @@ class AnnotateStep(PipelineStep):
         self.published_key = published_key
 
     def annotate(self, doc: Document) -> Document:
-        normalised = doc.metadata.pop(_NORMALISED, None) or normalise(doc.text)
+        normalised, spans = doc.metadata.pop(_NORMALISED, None) or (normalise(doc.text), None)
         published = published_date(doc.metadata.get(self.published_key))
         if published is None and doc.metadata.get(self.published_key) not in (None, ""):
             self.stat_update("unparsed_published")
         annotation = annotate_normalised(
-            normalised, doc_id=doc_id_for(doc.id, doc.text), published=published
+            normalised, doc_id=doc_id_for(doc.id, doc.text), published=published, spans=spans
         )
         doc.metadata[_ANNOTATION] = annotation
         doc.metadata[_PUBLISHED] = published

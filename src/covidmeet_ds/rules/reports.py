@@ -125,25 +125,30 @@ def _why_no_meeting(text: str) -> DropReason:
     return "written_instruction" if cues.instruction.search(text) else "no_meeting"
 
 
+def classify_with_spans(doc: NormalisedText) -> tuple[DropReason | None, list[MeetingSpan]]:
+    """:func:`classify`, with the meetings it segmented (so the annotator need not again)."""
+    cues = _cues()
+    if not _has_han(doc.text, cues.min_han):
+        return "no_text", []
+    if cues.epidemic.search(doc.text) is None:
+        return "not_epidemic", []
+    spans = segment(doc)
+    if not spans:
+        return _why_no_meeting(doc.text), spans
+    domestic = [span for span in spans if not _is_international(doc, span)]
+    if not domestic:
+        return "international", spans
+    governed = [span for span in domestic if extract_level(doc, span) is not None]
+    if not governed:
+        return "not_government", spans
+    about_epidemic = any(cues.epidemic.search(doc.text, s.start, s.end) for s in governed)
+    return (None if about_epidemic else "not_epidemic"), spans
+
+
 def classify(doc: NormalisedText) -> DropReason | None:
     """Why the normalised page is not a report of a COVID-19 prevention meeting held by a Chinese
     party or government body, or None to keep it."""
-    cues = _cues()
-    if not _has_han(doc.text, cues.min_han):
-        return "no_text"
-    if cues.epidemic.search(doc.text) is None:
-        return "not_epidemic"
-    spans = segment(doc)
-    if not spans:
-        return _why_no_meeting(doc.text)
-    domestic = [span for span in spans if not _is_international(doc, span)]
-    if not domestic:
-        return "international"
-    governed = [span for span in domestic if extract_level(doc, span) is not None]
-    if not governed:
-        return "not_government"
-    about_epidemic = any(cues.epidemic.search(doc.text, s.start, s.end) for s in governed)
-    return None if about_epidemic else "not_epidemic"
+    return classify_with_spans(doc)[0]
 
 
-__all__ = ["DROP_REASONS", "VERSION", "DropReason", "classify", "prefilter"]
+__all__ = ["DROP_REASONS", "VERSION", "DropReason", "classify", "classify_with_spans", "prefilter"]
