@@ -7,6 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from covidmeet_ds.text import patterns
 from covidmeet_ds.text.patterns import alternation, first_characters, scanning
 
 ALPHABET = "ab.c*\\-]^防控疫情x,。"
@@ -66,6 +67,23 @@ def test_scanning_matches_like_the_pattern(pattern, text, data) -> None:
     ]
     a, b = plain.match(text, pos, end), fast.match(text, pos, end)
     assert (a and b and a.span() == b.span() and a.groups() == b.groups()) or (a is b is None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(pattern=_sequence(0), text=texts, data=st.data())
+def test_search_and_finditer_are_exactly_re(pattern, text, data) -> None:
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    plain = compiled.search(text, start, end)
+    fast = patterns.search(compiled, text, start, end)
+    assert (plain and fast and plain.span() == fast.span()) or (plain is fast is None)
+    assert [m.span() for m in compiled.finditer(text, start, end)] == [
+        m.span() for m in patterns.finditer(compiled, text, start, end)
+    ]
 
 
 def test_first_characters() -> None:

@@ -33,20 +33,42 @@ from ..models import Requirement
 from ..taxonomy import categories
 from ..text import to_simplified
 from ..text.normalise import NormalisedText
-from ..text.patterns import alternation, scanning
+from ..text.patterns import alternation, finditer, scanning
 from .meetings import MeetingSpan
 
 VERSION = "requirements_v1"
 
 _TERMINATORS = "。！？!?"
 _TERMINATOR = re.compile(f"[{_TERMINATORS}]")
-_PAGE_SPLIT = re.compile(scanning(r"(?<=[^\s。！？!?；;：:”’」』])[ \t\u3000\xa0]*\n\s*\d{1,3}、"))
-"""A page-break marker of a document preview: a line break and ``N、`` in mid-sentence."""
-_PARA_SEP = re.compile(
-    scanning(r"[ \t\u3000\xa0]*[\r\n]+\s*|(?<=[^\x00-\x7f])[ \t\u3000\xa0]+(?=[^\x00-\x7f])")
+_SPACES = " \t\u3000\xa0"
+"""The horizontal spaces of the patterns below: space, tab, ideographic and no-break space."""
+
+
+def _by_first_character(branch: dict[str, str]) -> re.Pattern[str]:
+    """One alternative per first character (``{char: rest}``, the rest is read after it).
+
+    ``re`` skips straight to the positions where a branch starts only when every branch
+    starts with a literal; a leading lookbehind or ``[…]*`` would be tried at every position.
+    A lookbehind written after the first character (``c(?<=[…].)``) tests the same character
+    before it."""
+    return re.compile("|".join(f"{re.escape(char)}{rest}" for char, rest in branch.items()))
+
+
+_PAGE_SPLIT = _by_first_character(
+    {char: r"(?<=[^\s。！？!?；;：:”’」』].)[ \t\u3000\xa0]*\n\s*\d{1,3}、" for char in _SPACES}
+    | {"\n": r"(?<=[^\s。！？!?；;：:”’」』]\n)\s*\d{1,3}、"}
 )
-"""Paragraph breaks: line breaks, or spaces between two CJK characters (documents flattened to
-one line keep their paragraphs as spaces)."""
+"""A page-break marker of a document preview: a line break and ``N、`` in mid-sentence (after
+a character that ends no sentence), with the spaces before the break."""
+_PARA_SEP = _by_first_character(
+    {
+        char: r"(?:[ \t\u3000\xa0]*[\r\n]+\s*|(?<=[^\x00-\x7f].)[ \t\u3000\xa0]*(?=[^\x00-\x7f]))"
+        for char in _SPACES
+    }
+    | {char: r"[\r\n]*\s*" for char in "\r\n"}
+)
+"""Paragraph breaks: line breaks with the spaces around them, or spaces between two CJK
+characters (documents flattened to one line keep their paragraphs as spaces)."""
 _LINE_BREAKS = re.compile(r"\s*[\r\n]\s*")
 _CLAUSE_SEP = re.compile(r"[，,；;。！？!?：:]")
 _HEADING = re.compile(r"[一二三四五六七八九十]{1,3}、")
@@ -128,10 +150,12 @@ def _cues() -> _Cues:
         furniture_contains=tuple(data["furniture_contains"]),
         lead_in=re.compile(rf"[^，,。；;：:“”要]{{0,25}}?(?:{verbs})[，,：:]"),
         held_lead_in=re.compile(r"(?:强调|指出|要求|提出)[，,：:]"),
+        # 要 not in 重要, 主要 … nor in 要求, 要点 …; the lookbehind follows 要 (and tests the
+        # character before it) so that every branch starts with a literal, which re scans fast
         strong=re.compile(
             scanning(
                 rf"{_alternation(data['strong_cues'])}"
-                r"|(?<![重主只纪摘首必需须提扼概简想])要(?![求点素闻件地害职道塞])"
+                r"|要(?<![重主只纪摘首必需须提扼概简想]要)(?![求点素闻件地害职道塞])"
             )
         ),
         weak=re.compile(_alternation(data["weak_cues"])),
@@ -339,7 +363,7 @@ def _previous_char(text: str, start: int, position: int) -> str:
 def _markers(cues: _Cues, text: str, start: int, end: int) -> list[tuple[int, int, int]]:
     """Enumeration markers in a paragraph: (marker start, item start, value)."""
     found = []
-    for match in cues.marker.finditer(text, start, end):
+    for match in finditer(cues.marker, text, start, end):
         previous = _previous_char(text, start, match.start())
         if previous and previous not in _MARKER_AFTER:
             continue

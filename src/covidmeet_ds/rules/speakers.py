@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from ..models import Speaker
 from ..taxonomy import read_data
 from ..text.normalise import NormalisedText
-from ..text.patterns import alternation, scanning
+from ..text.patterns import alternation, finditer, never_empty, required_character, scanning, search
 from .meetings import MeetingSpan
 
 VERSION = "speakers_v1"
@@ -296,6 +296,11 @@ def _share_group_title(people: list[_Person], rest: str, cues: _Cues) -> None:
 _Subject = tuple[int, list[_Person]] | None
 
 
+@cache
+def _never_empty(pattern: re.Pattern[str]) -> bool:
+    return never_empty(pattern)
+
+
 @dataclass(frozen=True)
 class _Report:
     """What every reading of one report shares: its text, its sentence ends, and the subject
@@ -306,10 +311,30 @@ class _Report:
     sentence_ends: list[int]
     subjects: dict[tuple[int, int], _Subject]
     """``(sentence start, verb start)`` → where the subject starts and its people, or None."""
+    scans: dict[re.Pattern[str], list[re.Match[str]]] = field(default_factory=dict)
+    """Each cue pattern's matches in the whole report, with the starts of the matches."""
+    scan_starts: dict[re.Pattern[str], list[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, text: str) -> _Report:
         return cls(text, [m.end() for m in SENTENCE_END.finditer(text)], {})
+
+    def finditer(self, pattern: re.Pattern[str], start: int, end: int) -> list[re.Match[str]]:
+        """``pattern.finditer(self.text, start, end)``, taken from the scan of the whole report
+        when the stretch runs to its end and no match of that scan runs across ``start``: a
+        match at a position does not depend on where the search began, so both scans find the
+        same matches from there on (for patterns that match no empty string)."""
+        if end != len(self.text) or not _never_empty(pattern):
+            return list(finditer(pattern, self.text, start, end))
+        scan = self.scans.get(pattern)
+        if scan is None:
+            scan = list(finditer(pattern, self.text))
+            self.scans[pattern] = scan
+            self.scan_starts[pattern] = [match.start() for match in scan]
+        i = bisect.bisect_left(self.scan_starts[pattern], start)
+        if i and scan[i - 1].end() > start:
+            return list(finditer(pattern, self.text, start, end))
+        return scan[i:]
 
 
 @dataclass(frozen=True)
@@ -325,7 +350,7 @@ class _Scope:
 
     @classmethod
     def of(cls, report: _Report, start: int, end: int, cues: _Cues) -> _Scope:
-        leads = [m.end() for m in cues.reported_speech.finditer(report.text, start, end)]
+        leads = [m.end() for m in report.finditer(cues.reported_speech, start, end)]
         return cls(report, start, end, leads)
 
     def sentence_start(self, position: int) -> int:
@@ -399,7 +424,7 @@ def _mentions(report: _Report, start: int, end: int, cues: _Cues) -> list[_Menti
     scope = _Scope.of(report, start, end, cues)
     mentions: list[_Mention] = []
     consumed = start
-    for match in cues.role_verbs.finditer(text, start, end):
+    for match in report.finditer(cues.role_verbs, start, end):
         if match.start() < consumed or _blocked(text, match, cues):
             continue
         mention = _subject(scope, match.start(), cues)
@@ -411,10 +436,10 @@ def _mentions(report: _Report, start: int, end: int, cues: _Cues) -> list[_Menti
     return mentions
 
 
-def _listed(text: str, start: int, end: int, cues: _Cues) -> list[_Mention]:
+def _listed(report: _Report, start: int, end: int, cues: _Cues) -> list[_Mention]:
     """出席会议的省领导还有甲、乙,丙: people listed after the verb, with the group title."""
     mentions = []
-    for match in cues.listed_after.finditer(text, start, end):
+    for match in report.finditer(cues.listed_after, start, end):
         group = match.group("group")
         people: list[_Person] = []
         list_end = match.start("list")
@@ -484,7 +509,7 @@ def _report_people(doc: NormalisedText) -> _ReportPeople:
     cues = _cues()
     text = doc.text
     report = _Report.of(text)
-    everywhere = _mentions(report, 0, len(text), cues) + _listed(text, 0, len(text), cues)
+    everywhere = _mentions(report, 0, len(text), cues) + _listed(report, 0, len(text), cues)
     titled = [m for m in everywhere if any(p.titles or p.honorific for p in m.people)]
     known = frozenset(p.name for m in titled for p in m.people)
     people = _ReportPeople(weakref.ref(doc), report, known, _fullest_titles(everywhere))
@@ -513,10 +538,28 @@ def _speaker(doc: NormalisedText, entry: _Entry, titles: list[str]) -> Speaker |
         return None
 
 
+@cache
+def _required_character(pattern: re.Pattern[str]) -> tuple[str, int] | None:
+    return required_character(pattern)
+
+
+def _search(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+    """``pattern.search(text, start, end)``, started just before the first occurrence of a
+    character every match holds (我 of 下面,我强调): the passage before it holds no match."""
+    required = _required_character(pattern)
+    if required is not None:
+        char, reach = required
+        at = text.find(char, start, end)
+        if at < 0:
+            return None
+        start = max(start, at - reach)
+    return search(pattern, text, start, end)
+
+
 def _unnamed(doc: NormalisedText, start: int, end: int, cues: _Cues) -> tuple[int, Speaker] | None:
     """The 我 of a speech text (下面,我强调几点看法), as a speaker without a name."""
     text = doc.text
-    found = [m for p in cues.unnamed_speech if (m := p.search(text, start, end))]
+    found = [m for p in cues.unnamed_speech if (m := _search(p, text, start, end))]
     if not found:
         return None
     match = min(found, key=lambda m: m.start())
@@ -547,7 +590,8 @@ def extract_speakers(doc: NormalisedText, meeting: MeetingSpan) -> list[Speaker]
     end = max(start, min(meeting.end, len(text)))
     people = _report_people(doc)
     entries: dict[str, _Entry] = {}
-    passage = _mentions(people.report, start, end, cues) + _listed(text, start, end, cues)
+    report = people.report
+    passage = _mentions(report, start, end, cues) + _listed(report, start, end, cues)
     for mention in sorted(passage, key=lambda m: m.start):
         for person in _accepted(mention, people.known):
             entry = entries.setdefault(person.name, _Entry(person.name))

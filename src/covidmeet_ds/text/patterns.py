@@ -10,13 +10,20 @@ lookbehind or an optional part, so they are rewritten here:
   position, with the same order of retries when what follows the alternation fails;
 - ``scanning(pattern)`` puts a lookahead for the characters a match can start with in front of
   the pattern, so that every other position fails at once. Matches are unchanged: the
-  lookahead only admits a superset of the characters the pattern itself can start with.
+  lookahead only admits a superset of the characters the pattern itself can start with;
+- ``required_character(pattern)`` names a character every match holds and how far into the
+  match it can stand, so that a search may start just before its first occurrence;
+- ``never_empty(pattern)`` tells whether every match consumes a character;
+- ``search`` and ``finditer`` find exactly what the pattern's own methods find, skipping to
+  the characters a match can start with even when the pattern starts with a group.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
+from functools import cache
 
 try:  # the parser of the standard ``re`` module (CPython 3.11+); without it, no lookahead
     from re import _constants as _sre
@@ -24,6 +31,8 @@ try:  # the parser of the standard ``re`` module (CPython 3.11+); without it, no
 except ImportError:  # pragma: no cover
     _sre = _sre_parse = None
 
+_END_OF_TEXT = sys.maxsize
+"""The default ``endpos`` of ``re``: the end of any text."""
 _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 _Trie = dict[str, "_Trie"]
 _END = ""
@@ -149,6 +158,91 @@ def first_characters(pattern: str) -> str | None:
     return None if nullable or not ranges else _class(ranges)
 
 
+def never_empty(pattern: re.Pattern[str]) -> bool:
+    """Whether every match of ``pattern`` is at least one character long (False when unsure)."""
+    if _sre_parse is None:
+        return False
+    try:
+        return _sre_parse.parse(pattern.pattern, pattern.flags).getwidth()[0] > 0
+    except (re.error, AttributeError, TypeError):
+        return False
+
+
+def required_character(pattern: re.Pattern[str]) -> tuple[str, int] | None:
+    """A character every match of ``pattern`` contains, and at most how far from the start of
+    the match it stands; None when the pattern's leading part names none (or is unbounded).
+
+    A search can then start that far before the first occurrence of the character, and none
+    at all when the character does not occur."""
+    if _sre_parse is None or pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+        items = list(parsed)
+        reach = 0
+        while items:
+            op, av = items.pop(0)
+            if op is _sre.LITERAL:
+                return chr(av), reach
+            if op is _sre.SUBPATTERN and not av[1] & re.IGNORECASE:
+                items[:0] = list(av[3])  # the group's contents are read in line
+                continue
+            if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+                continue  # zero-width
+            width = _sre_parse.SubPattern(parsed.state, [(op, av)]).getwidth()[1]
+            if width >= _sre.MAXREPEAT:
+                return None
+            reach += width
+    except (re.error, AttributeError, TypeError):
+        return None
+    return None
+
+
+@cache
+def _candidates(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """One character where a match of ``pattern`` starts: a class of its first characters that
+    ``re`` skips to at once, with ``pattern`` itself tried in a lookahead from there (inside a
+    one-character lookbehind, so that the class comes first). None when that cannot be built."""
+    if _GLOBAL_FLAGS.match(pattern.pattern) or not never_empty(pattern):
+        return None
+    first = first_characters(pattern.pattern)
+    if first is None:
+        return None
+    try:
+        return re.compile(f"[{first}](?<=(?=(?:{pattern.pattern}))[{first}])", pattern.flags)
+    except re.error:  # e.g. a group reference, not allowed in a lookbehind
+        return None
+
+
+def search(
+    pattern: re.Pattern[str], text: str, start: int = 0, end: int = _END_OF_TEXT
+) -> re.Match[str] | None:
+    """Exactly ``pattern.search(text, start, end)``, found by skipping to the characters a
+    match can start with (fast also for patterns that start with a group or a lookahead)."""
+    candidates = _candidates(pattern)
+    if candidates is None:
+        return pattern.search(text, start, end)
+    hit = candidates.search(text, start, end)
+    return None if hit is None else pattern.match(text, hit.start(), end)
+
+
+def finditer(
+    pattern: re.Pattern[str], text: str, start: int = 0, end: int = _END_OF_TEXT
+) -> Iterator[re.Match[str]]:
+    """Exactly ``pattern.finditer(text, start, end)``, found like :func:`search`: each match
+    is the leftmost one from where the previous one ended (no match is empty)."""
+    candidates = _candidates(pattern)
+    if candidates is None:
+        yield from pattern.finditer(text, start, end)
+        return
+    while (hit := candidates.search(text, start, end)) is not None:
+        match = pattern.match(text, hit.start(), end)
+        if match is None:  # pragma: no cover - the lookahead has just matched there
+            return
+        yield match
+        start = match.end()
+
+
 def _scans_fast(items: list) -> bool:
     """Whether ``re`` already skips to candidate positions: the pattern starts with a literal,
     a character class or an alternation whose branches all start with a literal."""
@@ -173,4 +267,12 @@ def scanning(pattern: str) -> str:
     return pattern if first is None else f"(?=[{first}])(?:{pattern})"
 
 
-__all__ = ["alternation", "first_characters", "scanning"]
+__all__ = [
+    "alternation",
+    "finditer",
+    "first_characters",
+    "never_empty",
+    "required_character",
+    "scanning",
+    "search",
+]
