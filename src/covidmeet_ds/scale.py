@@ -12,7 +12,8 @@ executor; the steps are the same on every executor:
   can be written aside (``dropped/``) for audit.
 * :class:`AnnotateStep` runs exactly the normalisation and rules of ``covidmeet-ds annotate``.
 * :func:`annotation_writer` writes Parquet with the explicit Arrow schema of
-  :func:`.build.features.crawl_features`, derived from the Pydantic models like the build's.
+  :func:`.build.features.crawl_features`, derived from the Pydantic models like the build's
+  (computed where the crawl starts; the tasks need not import ``datasets``).
 
 Output folder: ``data/*.parquet`` (the annotated pages), ``dropped/*.jsonl.gz`` (with
 ``--audit-dropped``), ``logs/`` (datatrove's completions, stats and task logs) and
@@ -29,10 +30,9 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,7 +46,7 @@ from datatrove.utils.logging import logger
 
 from . import __version__
 from .annotate import annotate_normalised, doc_id_for
-from .build.features import CRAWL_SHAPES, crawl_features, row_encoder
+from .encoding import LabelPlan, encode_row
 from .rules import dates, levels, meetings, reports, requirements, speakers
 from .rules.reports import DROP_REASONS, classify_with_spans, prefilter
 from .text.normalise import normalise
@@ -257,11 +257,6 @@ class AnnotateStep(PipelineStep):
 # --- writing ----------------------------------------------------------------------------------
 
 
-@cache
-def _encode() -> Callable[[dict[str, Any]], dict[str, Any]]:
-    return row_encoder(CRAWL_SHAPES)
-
-
 def crawl_row(doc: Document) -> dict[str, Any]:
     """The decoded output row of an annotated document (plain values, class labels as names)."""
     return {
@@ -272,19 +267,34 @@ def crawl_row(doc: Document) -> dict[str, Any]:
     }
 
 
-def _encoded_row(_writer: Any, doc: Document) -> dict[str, Any]:
-    return _encode()(crawl_row(doc))
+class AnnotationWriter(ParquetWriter):
+    """Parquet of annotated pages, one file per task, with the declared (not inferred) schema.
+
+    The schema and the label plan are computed once by the caller (``datasets`` is not needed
+    where the tasks run)."""
+
+    name = "📒 annotated pages"
+
+    def __init__(self, folder: str, schema: Any, labels: dict[str, LabelPlan]):
+        super().__init__(
+            folder,
+            output_filename="${rank}.parquet",
+            compression="zstd",
+            adapter=_encoded_row,
+            schema=schema,
+        )
+        self.labels = labels
 
 
-def annotation_writer(folder: str) -> ParquetWriter:
-    """Parquet of annotated pages, one file per task, with the declared (not inferred) schema."""
-    return ParquetWriter(
-        folder,
-        output_filename="${rank}.parquet",
-        compression="zstd",
-        adapter=_encoded_row,
-        schema=crawl_features().arrow_schema,
-    )
+def _encoded_row(writer: AnnotationWriter, doc: Document) -> dict[str, Any]:
+    return encode_row(crawl_row(doc), writer.labels)
+
+
+def annotation_writer(folder: str) -> AnnotationWriter:
+    """The writer of the crawl's output, with the Arrow schema of :func:`crawl_features`."""
+    from .build.features import CRAWL_SHAPES, crawl_features, label_plan
+
+    return AnnotationWriter(folder, crawl_features().arrow_schema, label_plan(CRAWL_SHAPES))
 
 
 def _dropped_row(_writer: Any, doc: Document) -> dict[str, Any]:

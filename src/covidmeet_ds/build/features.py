@@ -21,6 +21,7 @@ from typing import Any, Literal, Union
 from datasets import ClassLabel, Features, List, Value
 from pydantic import BaseModel
 
+from ..encoding import LabelPlan, encode_row
 from ..models import (
     Annotation,
     Category,
@@ -164,45 +165,29 @@ CRAWL_SHAPES: dict[str, Shape] = {
 and text) with its rule annotation, in the same shape as the ``documents`` config's ``rule``."""
 
 
-def _has_class_label(shape: Shape) -> bool:
+def _plan(shape: Shape) -> LabelPlan | None:
+    """Where the class labels under ``shape`` are, or None when it holds none."""
     if isinstance(shape.feature, ClassLabel):
-        return True
+        return {"labels": {name: i for i, name in enumerate(shape.feature.names)}}
     if shape.item is not None:
-        return _has_class_label(shape.item)
-    return any(_has_class_label(child) for child in shape.fields.values())
+        item = _plan(shape.item)
+        return None if item is None else {"item": item}
+    fields = {name: _plan(child) for name, child in shape.fields.items()}
+    found = {name: plan for name, plan in fields.items() if plan is not None}
+    return {"fields": found} if found else None
 
 
-def _encoder(shape: Shape) -> Callable[[Any], Any] | None:
-    """What turns a decoded value into its Arrow value, or None when it is stored as it is (only
-    class labels change: name → index)."""
-    if not _has_class_label(shape):
-        return None
-    if isinstance(shape.feature, ClassLabel):
-        index = {name: i for i, name in enumerate(shape.feature.names)}
-        return lambda value: None if value is None else index[value]
-    if shape.item is not None:
-        item = _encoder(shape.item)
-        assert item is not None
-        return lambda values: None if values is None else [item(v) for v in values]
-    fields = {name: _encoder(child) for name, child in shape.fields.items()}
-    changed = {name: encode for name, encode in fields.items() if encode is not None}
-    return lambda value: (
-        None
-        if value is None
-        else {name: changed[name](v) if name in changed else v for name, v in value.items()}
-    )
+def label_plan(shapes: dict[str, Shape]) -> dict[str, LabelPlan]:
+    """The label plan of a row of these columns (see :mod:`covidmeet_ds.encoding`)."""
+    plans = {name: _plan(shape) for name, shape in shapes.items()}
+    return {name: plan for name, plan in plans.items() if plan is not None}
 
 
 def row_encoder(shapes: dict[str, Shape]) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A fast ``Features.encode_example`` for rows of plain values (dates, names of class
     labels): the same result, walking only the parts of a row that hold class labels."""
-    fields = {name: _encoder(shape) for name, shape in shapes.items()}
-    changed = {name: encode for name, encode in fields.items() if encode is not None}
-
-    def encode(row: dict[str, Any]) -> dict[str, Any]:
-        return {name: changed[name](v) if name in changed else v for name, v in row.items()}
-
-    return encode
+    plan = label_plan(shapes)
+    return lambda row: encode_row(row, plan)
 
 
 def crawl_features() -> Features:
@@ -245,6 +230,7 @@ __all__ = [
     "Shape",
     "config_features",
     "crawl_features",
+    "label_plan",
     "null_violations",
     "row_encoder",
     "shape_of",
