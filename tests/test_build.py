@@ -3,6 +3,7 @@ Croissant, determinism and atomicity. Every test reads the real corpus."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -12,7 +13,9 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +26,16 @@ import yaml
 from datasets import ClassLabel, Features, load_dataset
 from huggingface_hub import DatasetCard
 
-from covidmeet_ds.build import build
+import covidmeet_ds.build as build_package
+from covidmeet_ds.build import build, iter_manifest, load_documents, write_dataset
+from covidmeet_ds.build.card import data_file
 from covidmeet_ds.build.features import CONFIGS, SPLITS, config_features, null_violations
+from covidmeet_ds.build.rows import SourceDocument
+from covidmeet_ds.build.splits import Assignment
 from covidmeet_ds.build.staging import StagingError, staged_directory
 from covidmeet_ds.cli import main
+from covidmeet_ds.corpus import parse_yaml
+from covidmeet_ds.models import Manifest
 
 from .conftest import REPO, tree_snapshot
 
@@ -325,6 +334,81 @@ def test_croissant_validates_offline_and_reads_the_parquet(
     assert Counter(r["requirements/split"].decode() for r in records) == Counter(
         {s: expected["requirements", s] for s in SPLITS if expected["requirements", s]}
     )
+
+
+# -- streaming --
+
+
+def test_manifest_is_read_item_by_item_as_the_validated_model() -> None:
+    text = (REPO / "raw" / "manifest.yaml").read_text(encoding="utf-8")
+    assert list(iter_manifest(REPO)) == Manifest.model_validate(parse_yaml(text).data).documents
+
+
+def test_rows_written_in_many_row_groups_are_the_rows_of_one(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # row groups of 3 rows, made of Arrow tables of 2 rows and a last row still a dict
+    monkeypatch.setattr(build_package, "ROW_GROUP_ROWS", 3)
+    monkeypatch.setattr(build_package, "ENCODE_ROWS", 2)
+    streamed = tmp_path / "streamed"
+    result = build(REPO, streamed, progress=False)
+    groups_seen = 0
+    for config in CONFIGS:
+        for split in SPLITS:
+            relative = data_file(config, split)
+            rows = result.stats.rows[config, split]
+            assert (streamed / relative).exists() == (built / relative).exists() == (rows > 0)
+            if not rows:
+                continue
+            once, in_groups = pq.read_table(built / relative), pq.read_table(streamed / relative)
+            assert in_groups.schema == once.schema
+            assert in_groups.to_pylist() == once.to_pylist()
+            metadata = pq.ParquetFile(streamed / relative).metadata
+            sizes = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+            assert sizes == [3] * (rows // 3) + ([rows % 3] if rows % 3 else [])
+            assert pq.ParquetFile(built / relative).metadata.num_row_groups == 1
+            groups_seen += len(sizes)
+    assert groups_seen > 2 * len(CONFIGS)
+    for name in ("splits.json", "timeline.png"):
+        assert (streamed / name).read_bytes() == (built / name).read_bytes()
+
+
+def _many_documents(copies: int) -> list[SourceDocument]:
+    """The real documents repeated, each copy under its own doc_id."""
+    seeds = load_documents(REPO, progress=False)
+    documents = []
+    for i in range(copies):
+        seed = seeds[i % len(seeds)]
+        entry = seed.entry.model_copy(update={"doc_id": f"copy-{i:04d}"})
+        documents.append(dataclasses.replace(seed, entry=entry))
+    return documents
+
+
+def test_the_writer_holds_one_document_at_a_time(tmp_path: Path) -> None:
+    copies = 60
+    documents = _many_documents(copies)
+    assignments = [Assignment(d.entry.doc_id, d.entry.doc_id, "train") for d in documents]
+    meetings = sum(len(d.hand.meetings) for d in documents if d.hand)
+    alive: list[weakref.ref] = []
+    most_alive = 0
+
+    def one_at_a_time() -> Iterator[SourceDocument]:
+        nonlocal most_alive
+        while documents:
+            document = documents.pop(0)
+            alive.append(weakref.ref(document))
+            yield document
+            del document
+            most_alive = max(most_alive, sum(ref() is not None for ref in alive))
+
+    shutil.copy(REPO / "CARD.md", tmp_path / "CARD.md")
+    (tmp_path / "out").mkdir()
+    stats, _ = write_dataset(tmp_path / "out", tmp_path, one_at_a_time(), assignments)
+    assert most_alive <= 1  # the one being turned into rows
+    assert stats.rows["documents", "train"] == copies
+    assert stats.rows["meetings", "train"] == meetings
+    table = pq.read_table(tmp_path / "out" / data_file("documents", "train"), columns=["doc_id"])
+    assert table.column("doc_id").to_pylist() == [a.doc_id for a in assignments]
 
 
 # -- determinism, atomicity, refusal --

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import random
+import tracemalloc
 from collections import Counter
+from collections.abc import Iterator
 
+import numpy as np
 import pytest
 import yaml
 
-from covidmeet_ds.build.splits import RATIOS, assign, signature, similarity, split_of
+from covidmeet_ds.build import splits
+from covidmeet_ds.build.splits import (
+    BUCKET_CAPACITY,
+    RATIOS,
+    assign,
+    signature,
+    similarity,
+    split_of,
+)
 from covidmeet_ds.text import to_traditional
 
 from .conftest import REPO
@@ -108,3 +119,48 @@ def test_split_of_a_group_never_changes() -> None:
 def test_signature_is_robust_to_short_and_empty_text() -> None:
     assert len(signature("")) == len(signature("疫情")) == len(signature(SEEDS[0][1]))
     assert similarity(signature(""), signature("")) == 1.0
+
+
+def _copies(count: int) -> Iterator[tuple[str, str]]:
+    """Copies of the seeds that differ only outside the Chinese text: all of one seed's copies
+    share every LSH bucket, the worst case for candidate search."""
+    for i in range(count):
+        _, text = SEEDS[i % len(SEEDS)]
+        yield f"copy-{i}", f"{text}\ncopy {i}\n"
+
+
+def test_many_copies_of_a_report_cost_a_bounded_number_of_comparisons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    comparisons = 0
+
+    def counted(a: np.ndarray, b: np.ndarray) -> float:
+        nonlocal comparisons
+        comparisons += 1
+        return similarity(a, b)
+
+    monkeypatch.setattr(splits, "similarity", counted)
+    documents = list(_copies(1000))
+    bounded = assign(documents)
+    assert comparisons <= len(documents) * BUCKET_CAPACITY
+    # comparing with every earlier copy would cost about n²/(2·seeds) comparisons
+    assert comparisons < len(documents) ** 2 / (2 * len(SEEDS)) / 3
+    assert {a.group for a in bounded} == {f"copy-{i}" for i in range(len(SEEDS))}
+    monkeypatch.setattr(splits, "BUCKET_CAPACITY", len(documents))
+    assert assign(documents[:200]) == bounded[:200]
+
+
+def _peak_memory_of_grouping(count: int) -> int:
+    tracemalloc.start()
+    try:
+        assign(_copies(count))
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_grouping_keeps_signatures_not_texts() -> None:
+    small, large = 500, 2500
+    extra_text = sum(len(text) * 2 for _, text in list(_copies(large))[small:])  # 2 bytes a 字
+    growth = _peak_memory_of_grouping(large) - _peak_memory_of_grouping(small)
+    assert growth < extra_text / 10, (growth, extra_text)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from .corpus import (
@@ -24,6 +25,7 @@ from .corpus import (
     YamlDocument,
     annotation_files,
     decode_utf8,
+    iter_yaml_items,
     modeline,
     parse_yaml,
     read_text,
@@ -155,11 +157,17 @@ class RawDocument:
 
 
 class _Validator:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, keep_texts: bool = True):
         self.layout = Layout(root)
         self.problems: list[Problem] = []
         self.docs: dict[str, RawDocument] = {}
+        # without texts, ``docs`` holds none and a good raw file (its doc_id in ``readable``) is
+        # read again when an annotation needs it: memory does not grow with the corpus's text
+        self.keep_texts = keep_texts
+        self.readable: set[str] = set()
+        # parsed whole only to locate a problem (see manifest_problem)
         self.manifest_doc: YamlDocument | None = None
+        self.manifest_text: str | None = None
         self.manifest_ok = False
 
     def add(self, problem: Problem) -> None:
@@ -174,40 +182,49 @@ class _Validator:
             self.add(Problem(name, 1, 1, "", "manifest is missing"))
             return
         try:
-            doc = parse_yaml(read_text(layout.manifest)[0])
+            text = read_text(layout.manifest)[0]
         except InputError as error:
             self.add(_from_input_error(name, error))
             return
-        self.manifest_doc = doc
-        try:
-            manifest = Manifest.model_validate(doc.data)
-        except ValidationError as error:
-            self.problems.extend(schema_problems(name, doc, error))
-            return
+        entries = _stream_manifest(text)
+        if entries is None:  # a problem somewhere: read it whole, to locate every problem
+            try:
+                self.manifest_doc = parse_yaml(text)
+            except InputError as error:
+                self.add(_from_input_error(name, error))
+                return
+            try:
+                entries = Manifest.model_validate(self.manifest_doc.data).documents
+            except ValidationError as error:
+                self.problems.extend(schema_problems(name, self.manifest_doc, error))
+                return
+        self.manifest_text = text
         self.manifest_ok = True
-        for index, entry in enumerate(manifest.documents):
-            self.docs[entry.doc_id] = self._check_raw(name, doc, index, entry)
-        listed = {entry.file for entry in manifest.documents}
+        for index, entry in enumerate(entries):
+            self.docs[entry.doc_id] = self._check_raw(index, entry)
+        listed = {entry.file for entry in entries}
         for path in sorted(layout.raw_dir.glob("*.txt")):
             if path.name not in listed:
                 self.add(Problem(layout.relative(path), 1, 1, "", f"not listed in {name}: add it"))
 
-    def _check_raw(
-        self, name: str, doc: YamlDocument, index: int, entry: ManifestEntry
-    ) -> RawDocument:
+    def manifest_problem(self, loc: Loc, message: str) -> Problem:
+        """A problem in the manifest, located (the manifest is parsed whole on first need)."""
+        if self.manifest_doc is None and self.manifest_text is not None:
+            self.manifest_doc = parse_yaml(self.manifest_text)
+        return _problem(self.layout.relative(self.layout.manifest), self.manifest_doc, loc, message)
+
+    def _check_raw(self, index: int, entry: ManifestEntry) -> RawDocument:
         path = self.layout.raw_dir / entry.file
         raw_name = self.layout.relative(path)
         loc: Loc = ("documents", index)
         if not path.is_file():
-            self.add(_problem(name, doc, (*loc, "file"), f"{raw_name} does not exist"))
+            self.add(self.manifest_problem((*loc, "file"), f"{raw_name} does not exist"))
             return RawDocument(entry, index, None, None)
         data = path.read_bytes()
         sha = sha256_bytes(data)
         if sha != entry.sha256:
             self.add(
-                _problem(
-                    name,
-                    doc,
+                self.manifest_problem(
                     (*loc, "sha256"),
                     f"{raw_name} has sha256 {sha} but the manifest records {entry.sha256}: "
                     "raw files are immutable (add a changed report as a new document)",
@@ -221,7 +238,19 @@ class _Validator:
         except InputError as error:
             self.add(_from_input_error(raw_name, error))
             return RawDocument(entry, index, None, sha)
-        return RawDocument(entry, index, text if sha == entry.sha256 else None, sha)
+        if sha != entry.sha256:
+            return RawDocument(entry, index, None, sha)
+        if not self.keep_texts:
+            self.readable.add(entry.doc_id)
+            return RawDocument(entry, index, None, sha)
+        return RawDocument(entry, index, text, sha)
+
+    def raw_text(self, raw: RawDocument) -> str | None:
+        """The raw text of a manifest document when it is good (see :meth:`_check_raw`)."""
+        if raw.text is not None or raw.entry.doc_id not in self.readable:
+            return raw.text
+        data = (self.layout.raw_dir / raw.entry.file).read_bytes()
+        return decode_utf8(data) if sha256_bytes(data) == raw.sha256 else None
 
     # -- annotations --
 
@@ -307,15 +336,15 @@ class _Validator:
                     f"meeting on {value} is after the report's publication ({published}): "
                     "a page date or a later event leaked in",
                 )
-        if raw.text is None:
+        text = self.raw_text(raw)
+        if text is None:
             return
         for loc, evidence in iter_evidence(annotation):
-            message = evidence_problem(raw.text, raw_name, evidence)
+            message = evidence_problem(text, raw_name, evidence)
             if message:
                 problem((*loc, "quote"), message)
 
     def check_completeness(self, seen: dict[tuple[str, str], list[str]]) -> None:
-        name = self.layout.relative(self.layout.manifest)
         for (annotator, doc_id), files in sorted(seen.items()):
             for extra in files[1:]:
                 self.add(
@@ -336,13 +365,32 @@ class _Validator:
             ):
                 expected = self.layout.relative(path)
                 self.add(
-                    _problem(
-                        name,
-                        self.manifest_doc,
+                    self.manifest_problem(
                         ("documents", raw.index, "status"),
                         f"status is annotated but {expected} does not exist",
                     )
                 )
+
+
+def _stream_manifest(text: str) -> list[ManifestEntry] | None:
+    """The manifest's entries, read and checked one item at a time (a long manifest's node tree
+    is never held whole), or None at the first problem of any kind, which the caller then finds
+    and locates by parsing the whole file: entries are returned only when :class:`Manifest`
+    would accept the file as they are."""
+    entries: list[ManifestEntry] = []
+    seen: dict[str, set[str]] = {"doc_id": set(), "file": set()}
+    try:
+        for item in iter_yaml_items(text, "documents"):
+            entry = ManifestEntry.model_validate(item)
+            for key, values in seen.items():
+                value = getattr(entry, key)
+                if value in values:
+                    return None
+                values.add(value)
+            entries.append(entry)
+    except (InputError, yaml.YAMLError, ValidationError):
+        return None
+    return entries
 
 
 def _annotator_of(layout: Layout, path: Path) -> str | None:
@@ -366,12 +414,13 @@ def validate_corpus(root: Path, paths: Sequence[Path] = ()) -> list[Problem]:
     without, every annotation is, and so is completeness (one hand annotation per annotated
     document, no duplicates).
     """
-    validator = _Validator(root)
+    validator = _Validator(root, keep_texts=False)
     validator.check_manifest()
+    targets: Iterable[tuple[str | None, Path]]
     if paths:
         targets = [(_annotator_of(validator.layout, path), path) for path in paths]
     else:
-        targets = list(annotation_files(validator.layout))
+        targets = annotation_files(validator.layout)
     seen: dict[tuple[str, str], list[str]] = {}
     for annotator, path in targets:
         if not path.is_file():

@@ -5,27 +5,37 @@ The folder holds ``README.md`` (the card, with ``configs`` and ``dataset_info`` 
 ``splits.json`` (each document's group and split) and ``SHA256SUMS``. Inputs that fail
 ``validate`` stop the build before anything is written; the folder is replaced as a whole (see
 :mod:`.staging`). Every file is a pure function of the inputs, so two builds are byte-identical.
+
+Memory does not grow with the corpus's text: documents are read one at a time, twice. The first
+pass reads only the raw texts, to assign groups and splits (:func:`.splits.assign` keeps a
+signature per document, not the text). The second reads each document in full, appends its rows to
+the buffer of its (config, split) and forgets it; a buffer is written as one Parquet row group
+whenever it reaches ``ROW_GROUP_ROWS`` rows, and the card's figures come from counters filled on
+the way (:class:`.card.GoldFigures`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from ..corpus import Layout, parse_yaml, read_text
-from ..models import Annotation, Manifest
+from ..corpus import Layout, iter_yaml_items, parse_yaml, read_text
+from ..models import Annotation, ManifestEntry
 from ..text.normalise import normalise
 from ..validate import Problem, validate_corpus
 from .card import (
     LICENSE,
     TIMELINE,
+    GoldFigures,
     SplitStats,
     data_file,
     evaluation_markdown,
@@ -35,7 +45,7 @@ from .card import (
     timeline_png,
 )
 from .croissant import croissant
-from .features import CONFIGS, SPLITS, config_features
+from .features import CONFIG_SHAPES, CONFIGS, SPLITS, config_features, row_encoder
 from .rows import ROWS, SourceDocument
 from .splits import Assignment, assign
 from .staging import MARKER, staged_directory
@@ -44,6 +54,10 @@ DEFAULT_OUT = Path("dist/hf")
 CARD_SOURCE = "CARD.md"
 EVALUATION_REPORT = "reports/evaluation.json"
 PARQUET_COMPRESSION = "zstd"
+ROW_GROUP_ROWS = 1_000
+"""Rows buffered per (config, split) before they are written as one Parquet row group."""
+ENCODE_ROWS = 50
+"""Rows buffered as Python objects before they are encoded to Arrow (to wait for their group)."""
 CONFIG_DESCRIPTIONS = {
     "meetings": "One row per gold meeting: date, level, jurisdiction, speakers, requirements.",
     "requirements": "One row per gold requirement, with its meeting's level and date.",
@@ -74,24 +88,39 @@ def _load_annotation(path: Path) -> Annotation | None:
     return Annotation.model_validate(parse_yaml(read_text(path)[0]).data)
 
 
-def load_documents(root: Path, progress: bool | None = None) -> list[SourceDocument]:
-    """Every manifest document with its text and annotations, in manifest order (validated
-    inputs only: run :func:`validate_corpus` first)."""
+def iter_manifest(root: Path) -> Iterator[ManifestEntry]:
+    """The manifest's entries one at a time, in order (validated inputs only)."""
+    text = read_text(Layout(root).manifest)[0]
+    for item in iter_yaml_items(text, "documents"):
+        yield ManifestEntry.model_validate(item)
+
+
+def _raw_text(layout: Layout, entry: ManifestEntry) -> str:
+    return read_text(layout.raw_dir / entry.file)[0]
+
+
+def _read_document(layout: Layout, entry: ManifestEntry) -> SourceDocument:
+    raw_text = _raw_text(layout, entry)
+    return SourceDocument(
+        entry=entry,
+        raw_text=raw_text,
+        text=normalise(raw_text).text,
+        hand=_load_annotation(layout.annotation_path("hand", entry.doc_id)),
+        rule=_load_annotation(layout.annotation_path("rule", entry.doc_id)),
+    )
+
+
+def iter_documents(root: Path, progress: bool | None = None) -> Iterator[SourceDocument]:
+    """Every manifest document with its text and annotations, one at a time, in manifest order
+    (validated inputs only: run :func:`validate_corpus` first)."""
     layout = Layout(root)
-    manifest = Manifest.model_validate(parse_yaml(read_text(layout.manifest)[0]).data)
-    documents = []
-    for entry in tqdm(manifest.documents, desc="reading", unit="doc", disable=_quiet(progress)):
-        raw_text = read_text(layout.raw_dir / entry.file)[0]
-        documents.append(
-            SourceDocument(
-                entry=entry,
-                raw_text=raw_text,
-                text=normalise(raw_text).text,
-                hand=_load_annotation(layout.annotation_path("hand", entry.doc_id)),
-                rule=_load_annotation(layout.annotation_path("rule", entry.doc_id)),
-            )
-        )
-    return documents
+    for entry in tqdm(iter_manifest(root), desc="reading", unit="doc", disable=_quiet(progress)):
+        yield _read_document(layout, entry)
+
+
+def load_documents(root: Path, progress: bool | None = None) -> list[SourceDocument]:
+    """:func:`iter_documents` as a list (small corpora and benchmarks; the build streams)."""
+    return list(iter_documents(root, progress))
 
 
 def _quiet(progress: bool | None) -> bool | None:
@@ -107,18 +136,19 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def encode_table(config: str, rows: Sequence[dict]) -> pa.Table:
-    """Rows of one config as an Arrow table with exactly the config's declared schema."""
+def encode_table(config: str, rows: Sequence[dict], first_index: int = 0) -> pa.Table:
+    """Rows of one config as an Arrow table with exactly the config's declared schema
+    (``first_index``: the position of ``rows[0]`` in its split, for messages)."""
     features = config_features(config)
     expected = list(features)
-    for index, row in enumerate(rows):
+    for index, row in enumerate(rows, start=first_index):
         if list(row) != expected:
             raise ValueError(
                 f"{config} row {index} has columns {list(row)}, declared {expected}: "
                 "a column missing from Parquet would load as all-null"
             )
-    encoded = [features.encode_example(row) for row in rows]
-    return pa.Table.from_pylist(encoded, schema=features.arrow_schema)
+    encode = row_encoder(CONFIG_SHAPES[config])
+    return pa.Table.from_pylist([encode(row) for row in rows], schema=features.arrow_schema)
 
 
 def write_parquet(path: Path, table: pa.Table) -> None:
@@ -127,33 +157,94 @@ def write_parquet(path: Path, table: pa.Table) -> None:
         writer.write_table(table)
 
 
-def _write_parquet(
-    folder: Path, documents: Sequence[SourceDocument], splits: dict[str, str], bar: tqdm
-) -> tuple[SplitStats, dict[str, str]]:
-    stats = SplitStats()
-    hashes: dict[str, str] = {}
-    for config in CONFIGS:
-        make_rows = ROWS[config]
-        for split in SPLITS:
-            rows = [
-                row
-                for document in documents
-                if splits[document.entry.doc_id] == split
-                for row in make_rows(document)
-            ]
-            table = encode_table(config, rows)  # checks the columns even when there are none
-            stats.rows[config, split] = len(rows)
-            stats.num_bytes[config, split] = 0
-            bar.update()
-            if not rows:
-                continue  # see SplitStats.declared: datasets cannot load an empty split
-            relative = data_file(config, split)
-            path = folder / relative
+@dataclass
+class _RowBuffer:
+    """Rows of one Parquet file not written yet: the latest as dicts, the rest as Arrow tables."""
+
+    rows: list[dict] = field(default_factory=list)
+    tables: list[pa.Table] = field(default_factory=list)
+    count: int = 0
+    """Rows held, in both forms."""
+
+
+class SplitWriters:
+    """One Parquet file per (config, split), written as rows arrive.
+
+    Rows are buffered per file and written as row groups of ``row_group_rows`` rows; while they
+    wait, every ``ENCODE_ROWS`` of them are encoded to Arrow, which holds a report in a fraction of
+    the memory its Python objects take. A file is opened with its first row group, so a split that
+    gets no rows gets no file (see :meth:`.card.SplitStats.declared`). A corpus smaller than one
+    row group gives the same bytes as writing each split's table at once.
+    """
+
+    def __init__(self, folder: Path, row_group_rows: int | None = None):
+        self.folder = folder
+        self.row_group_rows = row_group_rows or ROW_GROUP_ROWS
+        self.buffers: dict[tuple[str, str], _RowBuffer] = {}
+        self.written: Counter[tuple[str, str]] = Counter()
+        self.writers: dict[tuple[str, str], pq.ParquetWriter] = {}
+
+    def __enter__(self) -> SplitWriters:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for writer in self.writers.values():
+            writer.close()
+        self.writers.clear()
+
+    def add(self, config: str, split: str, row: dict) -> None:
+        buffer = self.buffers.setdefault((config, split), _RowBuffer())
+        buffer.rows.append(row)
+        buffer.count += 1
+        if len(buffer.rows) >= ENCODE_ROWS:
+            self._encode(config, split, buffer)
+        if buffer.count >= self.row_group_rows:
+            self._flush(config, split)
+
+    def _encode(self, config: str, split: str, buffer: _RowBuffer) -> None:
+        first = self.written[config, split] + buffer.count - len(buffer.rows)
+        buffer.tables.append(encode_table(config, buffer.rows, first_index=first))
+        buffer.rows = []
+
+    def _flush(self, config: str, split: str) -> None:
+        buffer = self.buffers.pop((config, split), None)
+        if buffer is None or not buffer.count:
+            return
+        if buffer.rows:
+            self._encode(config, split, buffer)
+        table = pa.concat_tables(buffer.tables)
+        writer = self.writers.get((config, split))
+        if writer is None:
+            path = self.folder / data_file(config, split)
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_parquet(path, table)
-            stats.num_bytes[config, split] = path.stat().st_size
-            hashes[relative] = _sha256(path)
-    return stats, hashes
+            writer = pq.ParquetWriter(path, table.schema, compression=PARQUET_COMPRESSION)
+            self.writers[config, split] = writer
+        writer.write_table(table)
+        self.written[config, split] += buffer.count
+
+    def finish(self) -> tuple[SplitStats, dict[str, str]]:
+        """Write what is buffered and close every file; returns the split stats and the hash of
+        each Parquet file."""
+        stats = SplitStats()
+        hashes: dict[str, str] = {}
+        for config in CONFIGS:
+            for split in SPLITS:
+                self._flush(config, split)
+                writer = self.writers.pop((config, split), None)
+                stats.rows[config, split] = self.written[config, split]
+                stats.num_bytes[config, split] = 0
+                if writer is None:
+                    continue
+                writer.close()
+                relative = data_file(config, split)
+                stats.num_bytes[config, split] = (self.folder / relative).stat().st_size
+                hashes[relative] = _sha256(self.folder / relative)
+        return stats, hashes
 
 
 def _citation(prose: str) -> str:
@@ -169,48 +260,63 @@ def _summary_paragraph(prose: str) -> str:
     return " ".join(after.split("\n\n", 1)[0].split())
 
 
+def _write_rows(
+    folder: Path, documents: Iterable[SourceDocument], splits: dict[str, str]
+) -> tuple[SplitStats, dict[str, str], GoldFigures]:
+    """The Parquet files, and the gold's figures counted on the way."""
+    figures = GoldFigures()
+    with SplitWriters(folder) as writers:
+        for document in documents:
+            split = splits[document.entry.doc_id]
+            for config in CONFIGS:
+                for row in ROWS[config](document):
+                    writers.add(config, split, row)
+            if document.hand is not None:
+                figures.add(document.hand)
+        stats, hashes = writers.finish()
+    return stats, hashes, figures
+
+
 def write_dataset(
     folder: Path,
     root: Path,
-    documents: Sequence[SourceDocument],
+    documents: Iterable[SourceDocument],
     assignments: Sequence[Assignment],
     progress: bool | None = None,
 ) -> tuple[SplitStats, dict[str, str]]:
-    """Write every published file into ``folder``; returns the split stats and file hashes."""
+    """Write every published file into ``folder``, reading ``documents`` once, one at a time
+    (one per assignment, in the same order); returns the split stats and file hashes."""
     splits = {a.doc_id: a.split for a in assignments}
-    gold = [d.hand for d in documents if d.hand is not None]
+    bar = tqdm(
+        documents, total=len(assignments), desc="writing", unit="doc", disable=_quiet(progress)
+    )
+    stats, hashes, figures = _write_rows(folder, bar, splits)
+    count = len(assignments)
     prose = (root / CARD_SOURCE).read_text(encoding="utf-8")
-    steps = len(CONFIGS) * len(SPLITS) + 4
-    with tqdm(total=steps, desc="writing", unit="file", disable=_quiet(progress)) as bar:
-        stats, hashes = _write_parquet(folder, documents, splits, bar)
-        (folder / TIMELINE).write_bytes(timeline_png(gold))
-        bar.update()
-        card = render_card(
-            prose,
-            front_matter(stats, len(documents)),
-            figures_markdown(gold, len(documents), stats),
-            evaluation_markdown(root / EVALUATION_REPORT),
-        )
-        (folder / "README.md").write_text(card, encoding="utf-8", newline="\n")
-        bar.update()
-        metadata = croissant(
-            name="covidmeet_ds",
-            description=_summary_paragraph(prose),
-            license_url=f"https://spdx.org/licenses/{LICENSE.upper()}.html",
-            cite_as=_citation(prose),
-            file_hashes=hashes,
-            splits={config: stats.declared(config) for config in stats.configs()},
-            config_descriptions=CONFIG_DESCRIPTIONS,
-        )
-        (folder / "croissant.json").write_text(
-            json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        bar.update()
-        records = [{"doc_id": a.doc_id, "group": a.group, "split": a.split} for a in assignments]
-        (folder / "splits.json").write_text(
-            json.dumps(records, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        bar.update()
+    (folder / TIMELINE).write_bytes(timeline_png(figures))
+    card = render_card(
+        prose,
+        front_matter(stats, count),
+        figures_markdown(figures, count, stats),
+        evaluation_markdown(root / EVALUATION_REPORT),
+    )
+    (folder / "README.md").write_text(card, encoding="utf-8", newline="\n")
+    metadata = croissant(
+        name="covidmeet_ds",
+        description=_summary_paragraph(prose),
+        license_url=f"https://spdx.org/licenses/{LICENSE.upper()}.html",
+        cite_as=_citation(prose),
+        file_hashes=hashes,
+        splits={config: stats.declared(config) for config in stats.configs()},
+        config_descriptions=CONFIG_DESCRIPTIONS,
+    )
+    (folder / "croissant.json").write_text(
+        json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    records = [{"doc_id": a.doc_id, "group": a.group, "split": a.split} for a in assignments]
+    (folder / "splits.json").write_text(
+        json.dumps(records, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     files = {
         path.relative_to(folder).as_posix(): _sha256(path)
         for path in sorted(folder.rglob("*"))
@@ -226,8 +332,15 @@ def build(root: Path, out: Path = DEFAULT_OUT, progress: bool | None = None) -> 
     problems = validate_corpus(root)
     if problems:
         raise BuildError(problems)
-    documents = load_documents(root, progress)
-    assignments = assign((d.entry.doc_id, d.raw_text) for d in documents)
+    layout = Layout(root)
+    raw_texts = (
+        (entry.doc_id, _raw_text(layout, entry))
+        for entry in tqdm(
+            iter_manifest(root), desc="grouping", unit="doc", disable=_quiet(progress)
+        )
+    )
+    assignments = assign(raw_texts)
+    documents = (_read_document(layout, entry) for entry in iter_manifest(root))
     with staged_directory(out) as folder:
         stats, files = write_dataset(folder, root, documents, assignments, progress)
     return BuildResult(out=out, stats=stats, assignments=assignments, files=files)
@@ -254,10 +367,14 @@ def summary(result: BuildResult) -> str:
 
 __all__ = [
     "DEFAULT_OUT",
+    "ROW_GROUP_ROWS",
     "BuildError",
     "BuildResult",
+    "SplitWriters",
     "build",
     "encode_table",
+    "iter_documents",
+    "iter_manifest",
     "load_documents",
     "summary",
     "write_dataset",

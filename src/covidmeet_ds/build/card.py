@@ -1,5 +1,8 @@
 """The published dataset card: YAML front matter generated from the configs' ``Features``, the
 prose of ``CARD.md``, and figures and a timeline plot computed from the gold.
+
+The figures and the plot are drawn from :class:`GoldFigures`, counters filled one annotation at a
+time, so the card never needs every annotation in memory.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import json
 import re
 import typing
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -127,40 +130,73 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def figures_markdown(gold: Sequence[Annotation], documents: int, stats: SplitStats) -> str:
+def _year(value: str | None) -> str:
+    return value[:4] if value else "unknown"
+
+
+@dataclass
+class GoldFigures:
+    """What the card shows of the gold, counted one annotation at a time (see :meth:`add`).
+
+    Its size is bounded by the taxonomy and the calendar, not by the corpus: counters by level,
+    year and category, and the distinct (level, date) points of the timeline.
+    """
+
+    annotations: int = 0
+    meetings: int = 0
+    speakers: int = 0
+    meetings_by_level: Counter[str] = field(default_factory=Counter)
+    requirements_by_level: Counter[str] = field(default_factory=Counter)
+    meetings_by_year: Counter[str] = field(default_factory=Counter)
+    requirements_by_year: Counter[str] = field(default_factory=Counter)
+    requirements_by_category: Counter[str] = field(default_factory=Counter)
+    dates: dict[tuple[str, str], None] = field(default_factory=dict)
+    """Each distinct (level, date value) of a dated meeting, in the order first met."""
+    undated: int = 0
+
+    def add(self, annotation: Annotation) -> None:
+        """Count one gold annotation."""
+        self.annotations += 1
+        for meeting in annotation.meetings:
+            level, value = meeting.level.level, meeting.date.value
+            self.meetings += 1
+            self.speakers += len(meeting.speakers)
+            self.meetings_by_level[level] += 1
+            self.requirements_by_level[level] += len(meeting.requirements)
+            self.meetings_by_year[_year(value)] += 1
+            self.requirements_by_year[_year(value)] += len(meeting.requirements)
+            self.requirements_by_category.update(r.category for r in meeting.requirements)
+            if value:
+                self.dates.setdefault((level, value))
+            else:
+                self.undated += 1
+
+
+def figures_markdown(figures: GoldFigures, documents: int, stats: SplitStats) -> str:
     """Counts computed from the gold: per level, per year, per category, and per split."""
-    meetings = [m for annotation in gold for m in annotation.meetings]
-    requirements = Counter()
-    meetings_by = Counter()
-    for meeting in meetings:
-        meetings_by[meeting.level.level] += 1
-        requirements[meeting.level.level] += len(meeting.requirements)
-    years = Counter(m.date.value[:4] if m.date.value else "unknown" for m in meetings)
-    reqs_by_year = Counter()
-    for meeting in meetings:
-        reqs_by_year[meeting.date.value[:4] if meeting.date.value else "unknown"] += len(
-            meeting.requirements
-        )
-    category_counts = Counter(r.category for m in meetings for r in m.requirements)
-    speakers = sum(len(m.speakers) for m in meetings)
+    years = figures.meetings_by_year
+    category_counts = figures.requirements_by_category
     total_requirements = sum(category_counts.values())
     parts = [
-        f"- **{documents}** documents ({len(gold)} with gold annotations), "
-        f"**{len(meetings)}** meetings, **{speakers}** speakers, "
+        f"- **{documents}** documents ({figures.annotations} with gold annotations), "
+        f"**{figures.meetings}** meetings, **{figures.speakers}** speakers, "
         f"**{total_requirements}** requirements.",
         "",
         "By level:",
         "",
         _table(
             ("level", "meetings", "requirements"),
-            [(lv, meetings_by[lv], requirements[lv]) for lv in LEVELS],
+            [
+                (lv, figures.meetings_by_level[lv], figures.requirements_by_level[lv])
+                for lv in LEVELS
+            ],
         ),
         "",
         "By year of the meeting:",
         "",
         _table(
             ("year", "meetings", "requirements"),
-            [(y, years[y], reqs_by_year[y]) for y in sorted(years)],
+            [(y, years[y], figures.requirements_by_year[y]) for y in sorted(years)],
         ),
         "",
         "By requirement category (taxonomy order):",
@@ -251,19 +287,15 @@ def _plot_date(value: str) -> tuple[date, bool]:
     return date(parts[0], 7, 1), False
 
 
-def timeline_png(gold: Sequence[Annotation]) -> bytes:
-    """Meetings by date, one row per level; hollow markers for month or year precision."""
+def timeline_png(figures: GoldFigures) -> bytes:
+    """Meetings by date, one row per level; hollow markers for month or year precision. A date
+    met by several meetings of one level is one marker."""
     from matplotlib.dates import DateFormatter, MonthLocator
     from matplotlib.figure import Figure
 
-    points: Mapping[str, list[tuple[date, bool]]] = {level: [] for level in LEVELS}
-    undated = Counter()
-    for annotation in gold:
-        for meeting in annotation.meetings:
-            if meeting.date.value:
-                points[meeting.level.level].append(_plot_date(meeting.date.value))
-            else:
-                undated[meeting.level.level] += 1
+    points: dict[str, list[tuple[date, bool]]] = {level: [] for level in LEVELS}
+    for level, value in figures.dates:
+        points[level].append(_plot_date(value))
     figure = Figure(figsize=(8, 3.2), dpi=100)
     axes = figure.add_subplot()
     for row, level in enumerate(LEVELS):
@@ -285,8 +317,8 @@ def timeline_png(gold: Sequence[Annotation]) -> bytes:
     axes.xaxis.set_major_formatter(DateFormatter("%Y-%m"))
     axes.grid(axis="x", alpha=0.3)
     note = "filled: exact day; hollow: month or year only"
-    if undated:
-        note += f"; undated: {sum(undated.values())}"
+    if figures.undated:
+        note += f"; undated: {figures.undated}"
     axes.set_title(f"Meetings by date and level ({note})", fontsize=9)
     figure.tight_layout()
     buffer = io.BytesIO()
@@ -295,6 +327,7 @@ def timeline_png(gold: Sequence[Annotation]) -> bytes:
 
 
 __all__ = [
+    "GoldFigures",
     "SplitStats",
     "data_file",
     "evaluation_markdown",

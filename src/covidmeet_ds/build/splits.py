@@ -9,15 +9,21 @@ of the most similar earlier document when their estimated Jaccard similarity of 
 shingles reaches ``NEAR_DUPLICATE``; otherwise it founds a group named by its own doc_id. Earlier
 documents never look at later ones, so appending to the manifest never regroups anything.
 
-Similarity is estimated with MinHash and candidates are found with LSH banding, so grouping stays
-linear in the corpus size. Shingles are taken from a canonical form of the text: Simplified
-script, injected pinyin removed, Chinese characters only (spun synonyms change a few shingles,
-not most).
+Similarity is estimated with MinHash and candidates are found with LSH banding. Each band bucket
+remembers only its first ``BUCKET_CAPACITY`` documents, so a document is compared with at most
+``BANDS * BUCKET_CAPACITY`` earlier ones and grouping stays linear in the corpus size even when
+thousands of copies of one report share every bucket (later copies are compared with the earliest
+ones, which founded or joined the group). Until a bucket fills, this is the exhaustive search over
+every earlier document sharing a band.
+
+Shingles are taken from a canonical form of the text: Simplified script, injected pinyin removed,
+Chinese characters only (spun synonyms change a few shingles, not most).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,6 +35,8 @@ SHINGLE = 5
 """Characters per shingle."""
 BANDS, ROWS = 16, 4
 """LSH banding of the MinHash signature: 16 bands of 4 rows (candidate threshold ≈ 0.5)."""
+BUCKET_CAPACITY = 32
+"""Earlier documents an LSH bucket remembers (its first ones); bounds the work per document."""
 NEAR_DUPLICATE = 0.5
 """Estimated Jaccard similarity from which two reports are the same report."""
 RATIOS = (("train", 0.8), ("validation", 0.1), ("test", 0.1))
@@ -47,12 +55,12 @@ def _constants(tag: str, count: int) -> np.ndarray:
 _MULTIPLIERS = _constants("a", BANDS * ROWS) | np.uint64(1)
 _OFFSETS = _constants("b", BANDS * ROWS)
 _BASE = np.uint64(1_000_003)
+_NOT_CJK = re.compile("[^\u4e00-\u9fff]+")
 
 
 def canonical(text: str) -> str:
     """The characters that decide whether two reports are the same: Simplified CJK only."""
-    simplified = to_simplified(strip_pinyin_readings(text))
-    return "".join(ch for ch in simplified if "\u4e00" <= ch <= "\u9fff")
+    return _NOT_CJK.sub("", to_simplified(strip_pinyin_readings(text)))
 
 
 def signature(text: str) -> np.ndarray:
@@ -71,7 +79,7 @@ def signature(text: str) -> np.ndarray:
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Estimated Jaccard similarity of two signatures."""
-    return float(np.mean(a == b))
+    return np.count_nonzero(a == b) / len(a)
 
 
 @dataclass(frozen=True)
@@ -94,14 +102,20 @@ def split_of(group: str) -> str:
 
 
 def assign(documents: Iterable[tuple[str, str]]) -> list[Assignment]:
-    """Group and split ``(doc_id, text)`` pairs, given in manifest order."""
-    buckets: dict[tuple[int, bytes], list[int]] = {}
-    signatures: list[np.ndarray] = []
+    """Group and split ``(doc_id, text)`` pairs, given in manifest order.
+
+    Only the signatures and the bucket index are kept, never the texts, so ``documents`` can be a
+    generator that reads one file at a time.
+    """
+    buckets: list[dict[bytes, tuple[int, ...]]] = [{} for _ in range(BANDS)]  # tuples: smaller
+    signatures: dict[int, np.ndarray] = {}  # only of documents some bucket remembers
     assignments: list[Assignment] = []
     for index, (doc_id, text) in enumerate(documents):
         sig = signature(text)
-        keys = [(band, sig[band * ROWS : (band + 1) * ROWS].tobytes()) for band in range(BANDS)]
-        candidates = sorted({i for key in keys for i in buckets.get(key, ())})
+        bands = [sig[band * ROWS : (band + 1) * ROWS].tobytes() for band in range(BANDS)]
+        candidates = sorted(
+            {i for band, key in enumerate(bands) for i in buckets[band].get(key, ())}
+        )
         best, best_score = None, NEAR_DUPLICATE
         for i in candidates:
             score = similarity(sig, signatures[i])
@@ -109,13 +123,16 @@ def assign(documents: Iterable[tuple[str, str]]) -> list[Assignment]:
                 best, best_score = i, score
         group = doc_id if best is None else assignments[best].group
         assignments.append(Assignment(doc_id, group, split_of(group)))
-        signatures.append(sig)
-        for key in keys:
-            buckets.setdefault(key, []).append(index)
+        for band, key in enumerate(bands):
+            members = buckets[band].get(key, ())
+            if len(members) < BUCKET_CAPACITY:
+                buckets[band][key] = (*members, index)
+                signatures[index] = sig
     return assignments
 
 
 __all__ = [
+    "BUCKET_CAPACITY",
     "NEAR_DUPLICATE",
     "RATIOS",
     "Assignment",
