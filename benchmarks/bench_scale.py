@@ -279,7 +279,7 @@ def main() -> int:
     if args.build:
         from bench_build import main as bench_build_main
 
-        return bench_build_main([str(n) for n in sizes])
+        return bench_build_main(["--docs", *(str(n) for n in sizes)])
     return 0
 
 
