@@ -363,3 +363,11 @@ def test_property_mutated_seeds(raw: str, data: st.DataObject) -> None:
     doc = normalise(raw)
     _check_invariants(doc)
     _check_random_spans(doc, data)
+
+
+def test_lone_surrogates_from_json_escapes_do_not_stop_normalisation() -> None:
+    """A crawl's JSON can hold "\\ud800"; the text keeps its length and offsets."""
+    raw = "會議\ud800強調"
+    doc = normalise(raw)
+    assert doc.text == "会议\ufffd强调"
+    assert doc.raw_span(0, len(doc.text)) == (0, len(raw))

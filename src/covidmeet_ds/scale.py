@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -120,6 +121,10 @@ def published_date(value: Any) -> date | None:
     return None
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half a UTF-16 pair: not UTF-8, so neither Parquet nor the models take it."""
+
+
 class CrawlReader(BaseDiskReader):
     """JSON Lines or Parquet records → datatrove documents (text, id, remaining fields)."""
 
@@ -144,6 +149,9 @@ class CrawlReader(BaseDiskReader):
         document = self.get_document_from_dict(data, filepath, index)
         if document is None:
             self.stat_update("missing_text")
+        elif _LONE_SURROGATE.search(document.text):  # a JSON escape such as "\ud800"
+            self.stat_update("lone_surrogates_replaced")
+            document.text = _LONE_SURROGATE.sub("\ufffd", document.text)
         return document
 
     def _read_jsonl(self, filepath: str) -> Iterator[Document]:

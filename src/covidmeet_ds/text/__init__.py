@@ -13,6 +13,15 @@ PINYIN_READING = re.compile(r"\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔ�
 """A pinyin reading injected after a character: 學(xué). Plain ASCII in brackets does not match."""
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 pair: JSON escapes (\\ud800) can put one in a str; OpenCC cannot take it."""
+
+
+def _encodable(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD: same length, so offsets still hold."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 @cache
 def _converter(config: str):
     import opencc
@@ -22,12 +31,12 @@ def _converter(config: str):
 
 def to_simplified(text: str) -> str:
     """``text`` in Simplified script (OpenCC ``t2s``); Simplified text is returned unchanged."""
-    return _converter("t2s").convert(text)
+    return _converter("t2s").convert(_encodable(text))
 
 
 def to_traditional(text: str) -> str:
     """``text`` in Traditional script (OpenCC ``s2t``)."""
-    return _converter("s2t").convert(text)
+    return _converter("s2t").convert(_encodable(text))
 
 
 def strip_pinyin_readings(text: str) -> str:
