@@ -77,10 +77,6 @@ class _Cues:
     expression: re.Pattern[str]
 
 
-def _alternation(words: list[str]) -> str:
-    return alternation(words)
-
-
 @cache
 def _cues() -> _Cues:
     """The cue data, read once; the date grammar's regex includes its time-of-day words."""
@@ -95,7 +91,7 @@ def _cues() -> _Cues:
         )
         for row in data["anchors"]
     )
-    times = _alternation([*data["time_of_day"], "中午"])
+    times = alternation([*data["time_of_day"], "中午"])
     inner = rf"(?:(?P<iyear>{_YEAR})年)?(?P<imonth>{_NUM})月(?P<iday>{_NUM})[日号]?"
     today = rf"(?P<rel>今天|今日|昨天|昨日)(?:[((]{inner}[))])?"
     absolute = (
@@ -113,11 +109,11 @@ def _cues() -> _Cues:
         slack_after=timedelta(days=int(data["decisive_slack_days_after"])),
         spring_festival={int(y): date.fromisoformat(d) for y, d in data["spring_festival"].items()},
         time_of_day=dict(data["time_of_day"]),
-        relative=re.compile(_alternation(data["relative_cues"])),
-        held_verbs=re.compile(_alternation(data["held_verbs"])),
+        relative=re.compile(alternation(data["relative_cues"])),
+        held_verbs=re.compile(alternation(data["held_verbs"])),
         not_event_before=tuple(data["not_event_before"]),
         not_event_after=tuple(data["not_event_after"]),
-        furniture=re.compile(_alternation(data["furniture_markers"])),
+        furniture=re.compile(alternation(data["furniture_markers"])),
         expression=expression,
     )
 

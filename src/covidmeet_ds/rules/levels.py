@@ -77,10 +77,6 @@ class _Data:
     weights: dict[str, int]
 
 
-def _alternation(words) -> str:
-    return alternation(words)
-
-
 @cache
 def _data() -> _Data:
     """Cue data and gazetteer, compiled once into the patterns the rules use."""
@@ -88,25 +84,25 @@ def _data() -> _Data:
     gazetteer = provinces()
     full = {p.name: p.name for p in gazetteer} | {p.short: p.name for p in gazetteer}
     units = dict(data["units"])
-    bodies = _alternation(data["body_suffixes"])
+    bodies = alternation(data["body_suffixes"])
     gap = int(data["body_gap"])
     body = rf"(?=[^,,。;;、\s]{{0,{gap}}}?(?:{bodies}))"
     redaction = data["redaction"]
-    own = _alternation(data["own_unit_prefixes"])
+    own = alternation(data["own_unit_prefixes"])
     cue = re.compile(
         scanning(
-            rf"(?P<national>{_alternation(data['national'])})"
-            rf"|(?P<full>{_alternation(p.name for p in gazetteer)})"
-            rf"|(?P<short>{_alternation(p.short for p in gazetteer)}){body}"
-            rf"|(?P<own>{own})(?P<ownunit>{_alternation(units)})"
+            rf"(?P<national>{alternation(data['national'])})"
+            rf"|(?P<full>{alternation(p.name for p in gazetteer)})"
+            rf"|(?P<short>{alternation(p.short for p in gazetteer)}){body}"
+            rf"|(?P<own>{own})(?P<ownunit>{alternation(units)})"
             rf"|(?P<redacted>(?:{own}){redaction}(?![A-Za-z])|{redaction}(?=委|政府))"
-            rf"|(?P<unit>{_alternation(units)}){body}"
+            rf"|(?P<unit>{alternation(units)}){body}"
         )
     )
-    lower = _alternation(u for u, level in units.items() if level != "provincial")
+    lower = alternation(u for u, level in units.items() if level != "provincial")
     ambiguous = set(data["ambiguous_abbreviations"])
     abbreviations = {p.abbreviation: p.name for p in gazetteer if p.abbreviation not in ambiguous}
-    prefixes = _alternation(data["abbreviation_prefixes"])
+    prefixes = alternation(data["abbreviation_prefixes"])
     return _Data(
         cue=cue,
         lower_unit=re.compile(rf"(?P<place>[\u4e00-\u9fff]{{1,5}}?)(?P<unit>{lower}){body}"),
@@ -115,9 +111,9 @@ def _data() -> _Data:
         relay_before=tuple(data["relay_before"]),
         relay_after=tuple(data["relay_after"]),
         full_names=full,
-        province_mention=re.compile(_alternation(full)),
+        province_mention=re.compile(alternation(full)),
         abbreviation=re.compile(
-            rf"(?:{prefixes})(?:[((]返[))]|返)?(?P<abbr>{_alternation(abbreviations)})"
+            rf"(?:{prefixes})(?:[((]返[))]|返)?(?P<abbr>{alternation(abbreviations)})"
         ),
         abbreviations=abbreviations,
         other_before=tuple(data["other_province_before"]),

@@ -23,14 +23,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from itertools import chain
 
-import yaml
 from pydantic import ValidationError
 
 from ..models import Requirement
-from ..taxonomy import categories
+from ..taxonomy import categories, read_data
 from ..text import to_simplified
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, finditer, scanning
@@ -105,23 +103,13 @@ class _Cues:
     category_of: dict[str, str]
 
 
-def _alternation(words: list[str]) -> str:
-    """A regex alternation of literal words that matches the longest word (a trie)."""
-    return alternation(words)
-
-
 @cache
 def _cues() -> _Cues:
-    data = yaml.safe_load(
-        resources.files("covidmeet_ds")
-        .joinpath("data")
-        .joinpath("requirements.yaml")
-        .read_text(encoding="utf-8")
-    )
+    data = read_data("requirements.yaml")
     numerals = dict(data["numerals"])
     num = f"[{''.join(numerals)}]{{1,2}}"
-    suffixes = _alternation(data["numeral_item_suffixes"])
-    seq = _alternation(list(data["sequence_words"]))
+    suffixes = alternation(data["numeral_item_suffixes"])
+    seq = alternation(list(data["sequence_words"]))
     marker = re.compile(
         scanning(
             rf"(?P<num>{num})(?:{suffixes})"
@@ -130,7 +118,7 @@ def _cues() -> _Cues:
             rf"|[（(](?P<paren>{num})[）)]"
         )
     )
-    verbs = _alternation(data["lead_in_verbs"])
+    verbs = alternation(data["lead_in_verbs"])
     category_of: dict[str, str] = {}
     for category in categories():
         for cue in category.cues:
@@ -139,8 +127,8 @@ def _cues() -> _Cues:
         for cue in cues:
             category_of.setdefault(cue, name)
     initial = (
-        rf"(?:(?:{_alternation(data['initial_adverbs'])})[，,]?)*"
-        rf"(?:{_alternation(data['initial_verbs'])})"
+        rf"(?:(?:{alternation(data['initial_adverbs'])})[，,]?)*"
+        rf"(?:{alternation(data['initial_verbs'])})"
     )
     return _Cues(
         numerals=numerals,
@@ -154,20 +142,20 @@ def _cues() -> _Cues:
         # character before it) so that every branch starts with a literal, which re scans fast
         strong=re.compile(
             scanning(
-                rf"{_alternation(data['strong_cues'])}"
+                rf"{alternation(data['strong_cues'])}"
                 r"|要(?<![重主只纪摘首必需须提扼概简想]要)(?![求点素闻件地害职道塞])"
             )
         ),
-        weak=re.compile(_alternation(data["weak_cues"])),
-        past=re.compile(_alternation(data["past_markers"])),
-        initial=re.compile(rf"(?:(?:{_alternation(data['initial_connectives'])})[，,]?)?{initial}"),
-        veto=re.compile(_alternation(data["veto_cues"])),
+        weak=re.compile(alternation(data["weak_cues"])),
+        past=re.compile(alternation(data["past_markers"])),
+        initial=re.compile(rf"(?:(?:{alternation(data['initial_connectives'])})[，,]?)?{initial}"),
+        veto=re.compile(alternation(data["veto_cues"])),
         body_opener=re.compile(
-            scanning(rf"{_alternation(data['heading_body_openers'])}|{_DATE_OPENER.pattern}")
+            scanning(rf"{alternation(data['heading_body_openers'])}|{_DATE_OPENER.pattern}")
         ),
-        subheading_verb=re.compile(_alternation(data["subheading_verbs"])),
+        subheading_verb=re.compile(alternation(data["subheading_verbs"])),
         subheading_max=int(data["subheading_max_chars"]),
-        category_cue=re.compile(_alternation(list(category_of))),
+        category_cue=re.compile(alternation(list(category_of))),
         category_cue_spans_clauses=any(_CLAUSE_SEP.search(cue) for cue in category_of),
         category_of=category_of,
     )

@@ -33,6 +33,7 @@ from operator import ne
 from ..models import Evidence, QualityFlag
 from ..taxonomy import read_data
 from . import PINYIN_READING, to_simplified
+from .patterns import alternation
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,6 @@ _BOILERPLATE = frozenset(
 # --- cues from data/furniture.yaml -----------------------------------------------------------
 
 
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
 def _cased(words: Iterable[str]) -> list[str]:
     """Each cue plus its upper, lower and title case (copyright, Copyright, COPYRIGHT).
 
@@ -185,18 +182,18 @@ def _spin(entry: dict) -> _Spin:
 
 
 def _words(words: Iterable[str]) -> re.Pattern[str]:
-    return re.compile(_alternation(_cased(words)))
+    return re.compile(alternation(_cased(words)))
 
 
 @cache
 def _cues() -> _Cues:
     data = read_data("furniture.yaml")
-    heading = _alternation(data["tail_headings"])
-    byline = _alternation(data["byline_keys"])
+    heading = alternation(data["tail_headings"])
+    byline = alternation(data["byline_keys"])
     return _Cues(
         copyright=_words(data["copyright_cues"]),
         preview=_words(data["preview_cues"]),
-        upload=re.compile(rf"(?:{_alternation(data['upload_keys'])})\s*[::]"),
+        upload=re.compile(rf"(?:{alternation(data['upload_keys'])})\s*[::]"),
         widget=_words(data["widget_cues"]),
         navigation=_words(data["navigation_cues"]),
         spam=_words(data["spam_words"]),
