@@ -29,6 +29,7 @@ from typing import Literal, get_args
 from ..taxonomy import read_data
 from ..text import to_traditional
 from ..text.normalise import NormalisedText
+from ..text.patterns import alternation, scanning
 from .levels import extract_level
 from .meetings import MeetingSpan, segment
 
@@ -76,11 +77,8 @@ class _Cues:
     non_government: re.Pattern[str]
 
 
-def _alternation(words: list[str]) -> re.Pattern[str]:
-    """One pattern for a word list; the leading character class lets the scan skip fast."""
-    ordered = sorted(set(words), key=len, reverse=True)
-    firsts = "".join(sorted({re.escape(w[0]) for w in ordered}))
-    return re.compile(f"(?=[{firsts}])(?:{'|'.join(re.escape(w) for w in ordered)})")
+def _cue_pattern(words: list[str]) -> re.Pattern[str]:
+    return re.compile(scanning(alternation(words)))
 
 
 @cache
@@ -89,13 +87,11 @@ def _cues() -> _Cues:
     epidemic = list(data["epidemic"])
     return _Cues(
         min_han=int(data["min_han_characters"]),
-        epidemic=_alternation(epidemic),
-        epidemic_any_script=_alternation(epidemic + [to_traditional(w) for w in epidemic]),
-        international=_alternation(list(data["international"])),
-        instruction=_alternation(list(data["instruction"])),
-        non_government=re.compile(
-            rf"{_alternation(list(data['non_government'])).pattern}(?:召开|举行)"
-        ),
+        epidemic=_cue_pattern(epidemic),
+        epidemic_any_script=_cue_pattern(epidemic + [to_traditional(w) for w in epidemic]),
+        international=_cue_pattern(list(data["international"])),
+        instruction=_cue_pattern(list(data["instruction"])),
+        non_government=re.compile(rf"(?:{alternation(data['non_government'])})(?:召开|举行)"),
     )
 
 
