@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -50,6 +49,7 @@ from .annotate import annotate_normalised, doc_id_for
 from .encoding import LabelPlan, encode_row
 from .rules import dates, levels, meetings, reports, requirements, speakers
 from .rules.reports import DROP_REASONS, classify_with_spans, prefilter
+from .text import replace_lone_surrogates
 from .text.normalise import normalise
 
 Executor = Literal["local", "slurm", "ray"]
@@ -121,10 +121,6 @@ def published_date(value: Any) -> date | None:
     return None
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-"""Half a UTF-16 pair: not UTF-8, so neither Parquet nor the models take it."""
-
-
 class CrawlReader(BaseDiskReader):
     """JSON Lines or Parquet records → datatrove documents (text, id, remaining fields)."""
 
@@ -149,9 +145,11 @@ class CrawlReader(BaseDiskReader):
         document = self.get_document_from_dict(data, filepath, index)
         if document is None:
             self.stat_update("missing_text")
-        elif _LONE_SURROGATE.search(document.text):  # a JSON escape such as "\ud800"
-            self.stat_update("lone_surrogates_replaced")
-            document.text = _LONE_SURROGATE.sub("\ufffd", document.text)
+        else:  # a JSON escape such as "\ud800" is not UTF-8: Parquet and the models refuse it
+            text = replace_lone_surrogates(document.text)
+            if text != document.text:
+                self.stat_update("lone_surrogates_replaced")
+                document.text = text
         return document
 
     def _read_jsonl(self, filepath: str) -> Iterator[Document]:
@@ -526,12 +524,6 @@ class CrawlSummary:
         if not self.read_this_run or self.seconds <= 0:
             return None
         return self.read_this_run / self.seconds
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["output"] = str(self.output)
-        data["docs_per_second"] = self.docs_per_second
-        return data
 
 
 Totals = dict[str, dict[str, float]]

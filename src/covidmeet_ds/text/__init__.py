@@ -17,7 +17,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 """Half of a UTF-16 pair: JSON escapes (\\ud800) can put one in a str; OpenCC cannot take it."""
 
 
-def _encodable(text: str) -> str:
+def replace_lone_surrogates(text: str) -> str:
     """``text`` with lone surrogates replaced by U+FFFD: same length, so offsets still hold."""
     return _LONE_SURROGATE.sub("\ufffd", text)
 
@@ -31,12 +31,12 @@ def _converter(config: str):
 
 def to_simplified(text: str) -> str:
     """``text`` in Simplified script (OpenCC ``t2s``); Simplified text is returned unchanged."""
-    return _converter("t2s").convert(_encodable(text))
+    return _converter("t2s").convert(replace_lone_surrogates(text))
 
 
 def to_traditional(text: str) -> str:
     """``text`` in Traditional script (OpenCC ``s2t``)."""
-    return _converter("s2t").convert(_encodable(text))
+    return _converter("s2t").convert(replace_lone_surrogates(text))
 
 
 def strip_pinyin_readings(text: str) -> str:
@@ -44,4 +44,10 @@ def strip_pinyin_readings(text: str) -> str:
     return PINYIN_READING.sub("", text)
 
 
-__all__ = ["PINYIN_READING", "strip_pinyin_readings", "to_simplified", "to_traditional"]
+__all__ = [
+    "PINYIN_READING",
+    "replace_lone_surrogates",
+    "strip_pinyin_readings",
+    "to_simplified",
+    "to_traditional",
+]
