@@ -14,6 +14,9 @@ from .anchor import anchor_files
 from .schemas import schema_texts, stale_schemas, write_schemas
 from .validate import render, validate_corpus
 
+PROGRESS = {"auto": None, "always": True, "never": False}
+"""``--progress`` → tqdm's choice: None shows bars only on a terminal."""
+
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     problems = validate_corpus(args.root, [Path(p) for p in args.paths])
@@ -118,7 +121,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from .build.staging import StagingError
 
     out = args.out if args.out is not None else args.root / "dist" / "hf"
-    progress = {"auto": None, "always": True, "never": False}[args.progress]
+    progress = PROGRESS[args.progress]
     try:
         result = build(args.root, out, progress=progress)
     except BuildError as error:
@@ -172,7 +175,7 @@ def _cmd_crawl(args: argparse.Namespace) -> int:
             ray_address=args.ray_address,
         ),
     )
-    progress = {"auto": None, "always": True, "never": False}[args.progress]
+    progress = PROGRESS[args.progress]
     try:
         summary = crawl(settings, progress=progress)
     except CrawlError as error:
@@ -201,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
             choices=("text", "github", "json"),
             default="text",
             help="problem output: text (file:line:col: field: message), github, json",
+        )
+
+    def progress_option(sub: argparse.ArgumentParser, what: str) -> None:
+        sub.add_argument(
+            "--progress",
+            choices=tuple(PROGRESS),
+            default="auto",
+            help=f"{what}; auto: only on a terminal (default: auto)",
         )
 
     validate = commands.add_parser(
@@ -271,12 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="output folder, replaced as a whole (default: ROOT/dist/hf)",
     )
-    build.add_argument(
-        "--progress",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="progress bars: auto shows them only on a terminal (default: auto)",
-    )
+    progress_option(build, "progress bars")
     build.set_defaults(run=_cmd_build)
 
     crawl = commands.add_parser(
@@ -328,12 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write dropped pages with their reason to OUTPUT/dropped/",
     )
-    crawl.add_argument(
-        "--progress",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="progress bar of finished tasks: auto shows it only on a terminal (default: auto)",
-    )
+    progress_option(crawl, "a progress bar of finished tasks")
     cluster = crawl.add_argument_group("Slurm and Ray")
     cluster.add_argument("--cpus-per-task", type=int, default=1, help="CPUs per task (default: 1)")
     cluster.add_argument(
