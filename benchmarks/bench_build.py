@@ -10,15 +10,14 @@ line comes after every quote, so the evidence offsets stay valid). The corpus sk
 schema, guidelines, evaluation report) is copied as it is.
 
 The build runs as a subprocess, ``python -m covidmeet_ds.cli build``; its wall time and peak
-resident memory are measured: the sum over its process tree, polled (with psutil when installed,
-else from /proc), and at least the largest single process's high-water mark from ``wait4``.
+resident memory are measured: the sum over its process tree, polled from /proc
+(``proctree.py``), and at least the largest single process's high-water mark from ``wait4``.
 Generation time is not counted. Not a test: numbers depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
@@ -29,6 +28,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from proctree import tree_memory_bytes
 
 from covidmeet_ds.corpus import Layout, parse_yaml, read_text
 from covidmeet_ds.models import Manifest, ManifestEntry
@@ -126,53 +127,6 @@ def make_corpus(source: Path, target: Path, docs: int) -> None:
     layout.manifest.write_text("".join(manifest), encoding="utf-8")
 
 
-def _tree_rss_psutil(pid: int) -> int:
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        members = [process, *process.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    total = 0
-    for member in members:
-        with contextlib.suppress(psutil.Error):  # it may have exited meanwhile
-            total += member.memory_info().rss
-    return total
-
-
-def _tree_rss_proc(pid: int) -> int:
-    """Resident bytes of ``pid`` and its descendants, from /proc (Linux); 0 elsewhere."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            statm = (entry / "statm").read_text().split()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        parents[int(entry.name)] = int(fields[1])
-        rss[int(entry.name)] = int(statm[1]) * page
-    tree, frontier = set(), [pid]
-    while frontier:
-        current = frontier.pop()
-        tree.add(current)
-        frontier += [child for child, parent in parents.items() if parent == current]
-    return sum(rss.get(member, 0) for member in tree)
-
-
-def tree_rss(pid: int) -> int:
-    try:
-        import psutil  # noqa: F401
-    except ImportError:
-        return _tree_rss_proc(pid)
-    return _tree_rss_psutil(pid)
-
-
 @dataclass(frozen=True)
 class Measurement:
     seconds: float
@@ -191,7 +145,7 @@ def measure(command: list[str], log: Path) -> Measurement:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            peak = max(peak, tree_rss(process.pid))
+            peak = max(peak, tree_memory_bytes(process.pid, "Rss"))
             time.sleep(POLL_SECONDS)
     seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)

@@ -44,44 +44,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.generated: the page generator lives with the tests
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from proctree import tree_memory_bytes  # noqa: E402
 
 # --- measuring a process tree ----------------------------------------------------------------
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid:
-            found.append(int(entry.name))
-    return found
-
-
-def _memory_kb(pid: int) -> int:
-    """PSS of one process (shared pages split between sharers), else RSS, in kB."""
-    for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
-        try:
-            for line in (Path("/proc") / str(pid) / name).read_text().splitlines():
-                if line.startswith(key):
-                    return int(line.split()[1])
-        except OSError:
-            continue
-    return 0
-
-
-def tree_memory_kb(pid: int) -> int:
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        total += _memory_kb(current)
-        stack.extend(_children(current))
-    return total
 
 
 @dataclass
@@ -107,7 +72,7 @@ def measure(label: str, command: list[str], docs: int, note: str = "") -> Measur
     def poll() -> None:
         nonlocal peak
         while not done.wait(0.05):
-            peak = max(peak, tree_memory_kb(process.pid))
+            peak = max(peak, tree_memory_bytes(process.pid, "Pss"))
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
@@ -118,7 +83,7 @@ def measure(label: str, command: list[str], docs: int, note: str = "") -> Measur
     if process.returncode != 0:
         raise SystemExit(f"{label} failed ({process.returncode}): {' '.join(command)}")
     reported = _reported_seconds(output)
-    return Measure(label, docs, reported or seconds, peak / 1024, note)
+    return Measure(label, docs, reported or seconds, peak / 2**20, note)
 
 
 def _reported_seconds(output: bytes) -> float | None:
