@@ -10,6 +10,7 @@ from datetime import date
 import yaml
 
 from covidmeet_ds.models import Annotation
+from covidmeet_ds.rules.context import ReportContext
 from covidmeet_ds.rules.meetings import MeetingSpan
 from covidmeet_ds.text.normalise import NormalisedText, normalise
 
@@ -62,3 +63,8 @@ def gold_spans(seed: Seed) -> list[MeetingSpan]:
             )
         )
     return spans
+
+
+def context(doc: NormalisedText, published: date | None = None) -> ReportContext:
+    """A context for asking one rule about a span chosen by the test (no segmentation)."""
+    return ReportContext(doc=doc, published=published)

@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from covidmeet_ds.models import MeetingLevel
-from covidmeet_ds.rules.levels import VERSION, extract_level
+from covidmeet_ds.rules.levels import extract_level
 from covidmeet_ds.rules.meetings import MeetingSpan
 from covidmeet_ds.text.normalise import normalise
 
-from .rules_helpers import gold_spans, load_seeds
+from .rules_helpers import context, gold_spans, load_seeds
 
 SEEDS = load_seeds()
 GOLD = [
@@ -29,7 +29,7 @@ def _level(
     doc = normalise(text)
     start = doc.text.index(held)
     span = MeetingSpan(start, len(doc.text), start, start + len(held), name, convener)
-    return extract_level(doc, span)
+    return extract_level(context(doc), span)
 
 
 def _pair(level: MeetingLevel | None) -> tuple[str | None, str | None]:
@@ -43,7 +43,7 @@ def _pair(level: MeetingLevel | None) -> tuple[str | None, str | None]:
     ("seed", "span", "gold"), GOLD, ids=[f"{s.doc_id}-{m.meeting_id}" for s, _, m in GOLD]
 )
 def test_seed_levels_match_the_gold(seed, span, gold) -> None:
-    found = extract_level(seed.doc, span)
+    found = extract_level(context(seed.doc), span)
     assert found is not None
     assert (found.level, found.jurisdiction) == (gold.level.level, gold.level.jurisdiction)
     assert seed.raw[found.evidence.start : found.evidence.end] == found.evidence.quote
@@ -55,14 +55,10 @@ def test_seed_levels_without_the_gold_convener_and_name() -> None:
     """The held clause alone still shows the level (the segmenter may give no convener)."""
     for seed, span, gold in GOLD:
         bare = MeetingSpan(span.start, span.end, span.held_start, span.held_end, None, None)
-        assert _pair(extract_level(seed.doc, bare)) == (
+        assert _pair(extract_level(context(seed.doc), bare)) == (
             gold.level.level,
             gold.level.jurisdiction,
         ), seed.doc_id
-
-
-def test_version() -> None:
-    assert VERSION == "levels_v1"
 
 
 # --- national ---
@@ -205,7 +201,7 @@ def test_never_raises(pieces, a, b, label) -> None:
         MeetingSpan(0, n, 0, n, None, None),
         MeetingSpan(lo, max(hi, lo + 1), lo, max(hi, lo + 1), label, label),
     ):
-        found = extract_level(doc, span)
+        found = extract_level(context(doc), span)
         assert found is None or isinstance(found, MeetingLevel)
 
 

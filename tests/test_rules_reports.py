@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from covidmeet_ds.rules.context import ReportContext
 from covidmeet_ds.rules.reports import DROP_REASONS, classify, prefilter
 from covidmeet_ds.text import to_traditional
-from covidmeet_ds.text.normalise import normalise
 
 from .rules_helpers import load_seeds
 
@@ -15,13 +15,13 @@ PADDING = "各地各部门要统筹做好经济社会发展各项工作,确保�
 
 
 def _reason(text: str) -> str | None:
-    return prefilter(text) or classify(normalise(text))
+    return prefilter(text) or classify(ReportContext.from_raw(text))
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda s: s.doc_id)
 def test_every_seed_report_is_kept(seed) -> None:
     assert prefilter(seed.raw) is None
-    assert classify(seed.doc) is None
+    assert classify(ReportContext.of(seed.doc)) is None
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda s: s.doc_id)

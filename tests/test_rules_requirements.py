@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 
 from covidmeet_ds.models import Meeting, Requirement
 from covidmeet_ds.rules.meetings import MeetingSpan
-from covidmeet_ds.rules.requirements import VERSION, categorise, extract_requirements
+from covidmeet_ds.rules.requirements import categorise, extract_requirements
 from covidmeet_ds.taxonomy import category_names
 from covidmeet_ds.text.normalise import normalise
 
-from .rules_helpers import gold_spans, load_seeds
+from .rules_helpers import context, gold_spans, load_seeds
 
 HELD = "5月8日上午,市卫生健康委召开全市疫情防控工作会议。"
 
@@ -23,7 +23,7 @@ def extract(body: str, held: str = HELD) -> list[Requirement]:
     doc = normalise(held + body)
     held_end = len(held) - 1
     span = MeetingSpan(0, len(doc.text), 0, held_end, None, None)
-    return extract_requirements(doc, span)
+    return extract_requirements(context(doc), span)
 
 
 def texts(requirements: list[Requirement]) -> list[str]:
@@ -37,10 +37,6 @@ def numbering(requirements: list[Requirement]) -> list[tuple[int | None, int | N
 def iou(a, b) -> float:
     inter = max(0, min(a.end, b.end) - max(a.start, b.start))
     return inter / (max(a.end, b.end) - min(a.start, b.start))
-
-
-def test_version() -> None:
-    assert VERSION == "requirements_v1"
 
 
 # -------------------------------------------------------------------------------- enumerations
@@ -261,7 +257,7 @@ def test_seeds_precision_recall_and_category() -> None:
     tp = n_pred = n_gold = same_category = 0
     for seed in SEEDS:
         for meeting, span in zip(seed.gold.meetings, gold_spans(seed), strict=True):
-            pred = extract_requirements(seed.doc, span)
+            pred = extract_requirements(context(seed.doc), span)
             matched = _match(pred, meeting.requirements)
             tp += len(matched)
             n_pred += len(pred)
@@ -283,7 +279,7 @@ def _seed(doc_id: str):
 
 def test_seed_enumerated_lists_keep_ordinals() -> None:
     seed = _seed("netease-shandong-nhc-teleconference")
-    m1, m2 = (extract_requirements(seed.doc, s) for s in gold_spans(seed))
+    m1, m2 = (extract_requirements(context(seed.doc), s) for s in gold_spans(seed))
     assert numbering(m2) == [(i, None) for i in range(1, 7)]
     assert [r.evidence for r in m2] == [r.evidence for r in seed.gold.meetings[1].requirements]
     assert numbering(m1) == [(None, None), *((i, None) for i in range(1, 6)), (None, None)]
@@ -292,7 +288,7 @@ def test_seed_enumerated_lists_keep_ordinals() -> None:
 def test_seed_speech_sections_and_page_splits() -> None:
     seed = _seed("jinchutou-sichuan-speech")
     (span,) = gold_spans(seed)
-    found = extract_requirements(seed.doc, span)
+    found = extract_requirements(context(seed.doc), span)
     headings = [r for r in found if r.ordinal and r.section is None]
     assert [r.ordinal for r in headings] == list(range(1, 8))
     gold = seed.gold.meetings[0].requirements
@@ -318,7 +314,7 @@ def test_seed_speech_sections_and_page_splits() -> None:
 def test_never_raises(text: str, a: int, b: int, c: int) -> None:
     doc = normalise(text)
     span = MeetingSpan(a, b, min(a, c), c, None, None)
-    found = extract_requirements(doc, span)
+    found = extract_requirements(context(doc), span)
     assert all(isinstance(r, Requirement) for r in found)
     for r in found:
         assert doc.raw[r.evidence.start : r.evidence.end] == r.evidence.quote

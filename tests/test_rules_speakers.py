@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 
 from covidmeet_ds.models import Speaker
 from covidmeet_ds.rules.meetings import MeetingSpan
-from covidmeet_ds.rules.speakers import VERSION, extract_speakers
+from covidmeet_ds.rules.speakers import extract_speakers
 from covidmeet_ds.text import to_simplified
 from covidmeet_ds.text.normalise import normalise
 
-from .rules_helpers import gold_spans, load_seeds
+from .rules_helpers import context, gold_spans, load_seeds
 
 SEEDS = load_seeds()
 
@@ -24,7 +24,7 @@ def _pairs(speakers: list[Speaker]) -> set[tuple[str | None, str]]:
 
 def _extract(text: str) -> list[Speaker]:
     doc = normalise(text)
-    return extract_speakers(doc, MeetingSpan(0, len(doc.text), 0, 1, None, None))
+    return extract_speakers(context(doc), MeetingSpan(0, len(doc.text), 0, 1, None, None))
 
 
 def _summary(text: str) -> list[tuple[str | None, list[str], list[str]]]:
@@ -37,7 +37,7 @@ def _summary(text: str) -> list[tuple[str | None, list[str], list[str]]]:
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda s: s.doc_id)
 def test_seed_speakers_match_gold(seed) -> None:
     for span, meeting in zip(gold_spans(seed), seed.gold.meetings, strict=True):
-        found = extract_speakers(seed.doc, span)
+        found = extract_speakers(context(seed.doc), span)
         assert _pairs(found) == _pairs(meeting.speakers), meeting.meeting_id
         gold_titles = {s.name: s.titles for s in meeting.speakers}
         for speaker in found:
@@ -52,7 +52,10 @@ def test_seed_micro_f1_reaches_target() -> None:
     tp = fp = fn = 0
     for seed in SEEDS:
         for span, meeting in zip(gold_spans(seed), seed.gold.meetings, strict=True):
-            found, gold = _pairs(extract_speakers(seed.doc, span)), _pairs(meeting.speakers)
+            found, gold = (
+                _pairs(extract_speakers(context(seed.doc), span)),
+                _pairs(meeting.speakers),
+            )
             tp, fp, fn = tp + len(found & gold), fp + len(found - gold), fn + len(gold - found)
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     assert 2 * precision * recall / (precision + recall) >= 0.9
@@ -62,22 +65,18 @@ def test_speech_text_has_one_unnamed_speaker_and_no_studied_leader() -> None:
     seed = next(
         s for s in SEEDS if any(p.name is None for m in s.gold.meetings for p in m.speakers)
     )
-    (speaker,) = extract_speakers(seed.doc, gold_spans(seed)[0])
+    (speaker,) = extract_speakers(context(seed.doc), gold_spans(seed)[0])
     assert speaker.name is None and speaker.roles == ["spoke"] and speaker.note
     assert "我" in speaker.evidence.quote
 
 
 def test_branch_venue_attendance_and_later_speech_are_separate_meetings() -> None:
     seed = next(s for s in SEEDS if len(s.gold.meetings) == 2 and s.gold.meetings[0].speakers)
-    first, second = (extract_speakers(seed.doc, span) for span in gold_spans(seed))
+    first, second = (extract_speakers(context(seed.doc), span) for span in gold_spans(seed))
     assert [s.roles for s in first] == [["attended"]]
     # the same person, named bare in the second meeting, keeps the titles of the first mention
     again = next(s for s in second if s.name == first[0].name)
     assert again.roles == ["spoke"] and again.titles == first[0].titles
-
-
-def test_version() -> None:
-    assert VERSION == "speakers_v1"
 
 
 # --- general patterns on invented text ----------------------------------------------------
@@ -167,8 +166,10 @@ def test_passage_limits_the_speakers() -> None:
     text = "市委书记何建军主持会议。第二天,市长吕志刚主持召开另一个会议。"
     doc = normalise(text)
     cut = doc.text.index("第二天")
-    first = extract_speakers(doc, MeetingSpan(0, cut, 0, 1, None, None))
-    second = extract_speakers(doc, MeetingSpan(cut, len(doc.text), cut, cut + 1, None, None))
+    first = extract_speakers(context(doc), MeetingSpan(0, cut, 0, 1, None, None))
+    second = extract_speakers(
+        context(doc), MeetingSpan(cut, len(doc.text), cut, cut + 1, None, None)
+    )
     assert [s.name for s in first] == ["何建军"]
     assert [s.name for s in second] == ["吕志刚"]
 
@@ -238,6 +239,6 @@ _PIECES = st.sampled_from(
 )
 def test_never_raises(pieces: list[str], bounds: tuple[int, int]) -> None:
     doc = normalise("".join(pieces))
-    speakers = extract_speakers(doc, MeetingSpan(bounds[0], bounds[1], 0, 0, None, None))
+    speakers = extract_speakers(context(doc), MeetingSpan(bounds[0], bounds[1], 0, 0, None, None))
     for speaker in speakers:
         assert isinstance(speaker, Speaker)

@@ -24,9 +24,9 @@ pytest.importorskip("datatrove")
 from covidmeet_ds.build.features import crawl_features
 from covidmeet_ds.cli import main
 from covidmeet_ds.models import Annotation
+from covidmeet_ds.rules.context import ReportContext
 from covidmeet_ds.rules.reports import DROP_REASONS, classify, prefilter
 from covidmeet_ds.scale import shard
-from covidmeet_ds.text.normalise import normalise
 
 from .generated import Page, generate_pages, write_jsonl
 
@@ -34,7 +34,7 @@ PAGES = generate_pages(200, seed=5)
 
 
 def _reason(page: Page) -> str | None:
-    return prefilter(page.text) or classify(normalise(page.text))
+    return prefilter(page.text) or classify(ReportContext.from_raw(page.text))
 
 
 def _rows(output: Path) -> dict[str, dict]:

@@ -1,18 +1,21 @@
 """Run the rules over one report: raw text → normalised text → meetings → ``Annotation``.
 
-The rule annotation is built from the same models as the gold, so it validates the same way.
-A candidate the models reject (a speaker whose name is broken by injected pinyin, a requirement
-list whose ordinals do not run) is dropped or simplified rather than failing the document.
+The rules run from one ``ReportContext`` per report, in the order of ``rules.registry.RULES``, and
+the annotation records every rule's version. The rule annotation is built from the same models as
+the gold, so it validates the same way: a candidate the models reject (a speaker whose name is
+broken by injected pinyin, a requirement list whose ordinals do not run) is dropped or simplified.
+A rule that raises is an error of that document, reported with its name (``RuleError``), never
+silenced.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -20,48 +23,30 @@ from pydantic import ValidationError
 from . import __version__
 from .corpus import Layout, modeline, write_text_atomic
 from .models import DOC_ID_PATTERN, Annotation, Meeting, Requirement
-from .rules.dates import extract_date
-from .rules.levels import extract_level
-from .rules.meetings import MeetingSpan, segment
-from .rules.requirements import extract_requirements
-from .rules.speakers import extract_speakers
-from .text.normalise import NormalisedText, normalise
+from .rules.context import ReportContext
+from .rules.meetings import MeetingSpan
+from .rules.registry import DATE, LEVEL, REQUIREMENTS, SPEAKERS, RuleError, rule_versions, run
 from .validate import Problem, load_raw_documents, validate_corpus
 
-T = TypeVar("T")
 
-
-def _safely(extract: Callable[[], T], empty: T) -> T:
-    """Rules never stop a document: an extractor that fails contributes nothing."""
-    try:
-        return extract()
-    except (ValidationError, ValueError, IndexError, KeyError):
-        return empty
-
-
-def annotate_meeting(
-    doc: NormalisedText, span: MeetingSpan, meeting_id: str, published: date | None
-) -> Meeting | None:
+def annotate_meeting(ctx: ReportContext, span: MeetingSpan, meeting_id: str) -> Meeting | None:
     """One meeting's annotation, or None when its level cannot be established."""
-    level = _safely(lambda: extract_level(doc, span), None)
+    level = run(LEVEL, ctx, span)
     if level is None:
         return None
-    meeting_date = extract_date(doc, span, published)
-    speakers = _safely(lambda: extract_speakers(doc, span), [])
-    requirements = _safely(lambda: extract_requirements(doc, span), [])
     fields: dict[str, Any] = {
         "meeting_id": meeting_id,
         "name": span.name,
         "convener": span.convener,
-        "evidence": doc.evidence(span.held_start, span.held_end),
-        "date": meeting_date,
+        "evidence": ctx.doc.evidence(span.held_start, span.held_end),
+        "date": run(DATE, ctx, span),
         "level": level,
-        "speakers": speakers,
+        "speakers": run(SPEAKERS, ctx, span),
     }
-    for attempt in _requirement_attempts(requirements):
+    for attempt in _requirement_attempts(run(REQUIREMENTS, ctx, span)):
         try:
             return Meeting(**fields, requirements=attempt)
-        except ValidationError:
+        except ValidationError:  # the contract refuses this numbering: try the next
             continue
     return None
 
@@ -74,33 +59,28 @@ def _requirement_attempts(requirements: list[Requirement]) -> Iterator[list[Requ
     yield []
 
 
-def annotate_normalised(
-    doc: NormalisedText,
-    *,
-    doc_id: str,
-    published: date | None = None,
-    spans: Sequence[MeetingSpan] | None = None,
-) -> Annotation:
-    """The rule annotation of a normalised report; ``spans`` are its meetings when the caller
-    has already segmented it (``segment(doc)``)."""
+def annotate_context(ctx: ReportContext, *, doc_id: str) -> Annotation:
+    """The rule annotation of a report read into ``ctx``. A rule that fails raises
+    ``RuleError`` (naming the rule); the caller names the document."""
     meetings: list[Meeting] = []
-    for span in segment(doc) if spans is None else spans:
-        meeting = annotate_meeting(doc, span, f"m{len(meetings) + 1}", published)
+    for span in ctx.meetings:
+        meeting = annotate_meeting(ctx, span, f"m{len(meetings) + 1}")
         if meeting is not None:
             meetings.append(meeting)
     return Annotation(
         doc_id=doc_id,
         annotator="rule",
         annotator_version=__version__,
-        raw_sha256=hashlib.sha256(doc.raw.encode("utf-8")).hexdigest(),
+        rules=[f"{name}:{version}" for name, version in sorted(rule_versions().items())],
+        raw_sha256=hashlib.sha256(ctx.doc.raw.encode("utf-8")).hexdigest(),
         meetings=meetings,
-        quality_flags=list(doc.flags),
+        quality_flags=list(ctx.doc.flags),
     )
 
 
 def annotate_text(raw: str, *, doc_id: str, published: date | None = None) -> Annotation:
     """The rule annotation of a raw report (the text exactly as in ``raw/``)."""
-    return annotate_normalised(normalise(raw), doc_id=doc_id, published=published)
+    return annotate_context(ReportContext.from_raw(raw, published), doc_id=doc_id)
 
 
 def doc_id_for(name: str, raw: str) -> str:
@@ -139,7 +119,15 @@ def annotate_corpus(root: Path, doc_ids: Sequence[str] = ()) -> tuple[list[str],
         if document.text is None:
             continue  # load_raw_documents has already reported why
         entry = document.entry
-        annotation = annotate_text(document.text, doc_id=entry.doc_id, published=entry.published)
+        try:
+            annotation = annotate_text(
+                document.text, doc_id=entry.doc_id, published=entry.published
+            )
+        except RuleError as error:  # counted and named; the other documents are still annotated
+            problems.append(
+                Problem(layout.relative(layout.raw_dir / entry.file), 1, 1, "", str(error))
+            )
+            continue
         path = layout.annotation_path("rule", entry.doc_id)
         text = rule_yaml(annotation, modeline(layout, path))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,9 +141,9 @@ def annotate_corpus(root: Path, doc_ids: Sequence[str] = ()) -> tuple[list[str],
 
 
 __all__ = [
+    "annotate_context",
     "annotate_corpus",
     "annotate_meeting",
-    "annotate_normalised",
     "annotate_text",
     "doc_id_for",
     "rule_yaml",

@@ -370,6 +370,9 @@ class Annotation(_Strict):
     """``hand`` for gold labels written by reading, ``rule`` for output of the extractors."""
     annotator_version: NonEmptyStr
     """For hand: the guidelines version followed; for rule: the package version that ran."""
+    rules: list[NonEmptyStr] = Field(default_factory=list)
+    """For rule: every rule that ran, as ``name:version`` (the version is a hash of the rule's
+    code and cue files); empty for hand."""
     raw_sha256: Sha256
     """sha256 of the raw file when it was annotated; a raw file edited later is an error."""
     meetings: list[Meeting]
@@ -400,6 +403,14 @@ class Annotation(_Strict):
             if flag in flags[:i]:
                 raise _custom_error("duplicate_flag", f"flag {flag!r} is listed twice", (i,))
         return flags
+
+    @model_validator(mode="after")
+    def _rules_for_rule_annotations(self) -> Annotation:
+        if self.annotator == "rule" and not self.rules:
+            raise _custom_error("rules_missing", "a rule annotation lists the rules that ran")
+        if self.annotator == "hand" and self.rules:
+            raise _custom_error("rules_in_hand", "a hand annotation lists no rules", ("rules",))
+        return self
 
 
 class ManifestEntry(_Strict):

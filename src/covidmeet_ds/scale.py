@@ -31,7 +31,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -45,10 +45,11 @@ from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 from datatrove.utils.logging import logger
 
 from . import __version__
-from .annotate import annotate_normalised, doc_id_for
+from .annotate import annotate_context, doc_id_for
 from .encoding import LabelPlan, encode_row
-from .rules import dates, levels, meetings, reports, requirements, speakers
-from .rules.reports import DROP_REASONS, classify_with_spans, prefilter
+from .rules.context import ReportContext
+from .rules.registry import RuleError, drop_reason, rule_versions
+from .rules.reports import DROP_REASONS, prefilter
 from .text import replace_lone_surrogates
 from .text.normalise import normalise
 
@@ -62,7 +63,7 @@ LOGS_DIR = "logs"
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json", ".json.gz", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
 
-_NORMALISED = "covidmeet_normalised"
+_CONTEXT = "covidmeet_context"
 """Metadata key: the filter hands its normalised text and meeting spans to the annotate step
 (in the same process; never written)."""
 _ANNOTATION = "covidmeet_annotation"
@@ -213,11 +214,11 @@ class MeetingReportFilter(BaseFilter):
         reason = prefilter(doc.text)
         if reason is not None:
             return False, reason
-        normalised = normalise(doc.text)
-        reason, spans = classify_with_spans(normalised)
+        ctx = ReportContext.of(normalise(doc.text))
+        reason = drop_reason(ctx)
         if reason is not None:
             return False, reason
-        doc.metadata[_NORMALISED] = (normalised, spans)
+        doc.metadata[_CONTEXT] = ctx
         return True
 
 
@@ -232,13 +233,16 @@ class AnnotateStep(PipelineStep):
         self.published_key = published_key
 
     def annotate(self, doc: Document) -> Document:
-        normalised, spans = doc.metadata.pop(_NORMALISED, None) or (normalise(doc.text), None)
         published = published_date(doc.metadata.get(self.published_key))
         if published is None and doc.metadata.get(self.published_key) not in (None, ""):
             self.stat_update("unparsed_published")
-        annotation = annotate_normalised(
-            normalised, doc_id=doc_id_for(doc.id, doc.text), published=published, spans=spans
+        filtered: ReportContext | None = doc.metadata.pop(_CONTEXT, None)
+        ctx = (
+            replace(filtered, published=published)
+            if filtered is not None
+            else ReportContext.from_raw(doc.text, published)
         )
+        annotation = annotate_context(ctx, doc_id=doc_id_for(doc.id, doc.text))
         doc.metadata[_ANNOTATION] = annotation
         doc.metadata[_PUBLISHED] = published
         self.stat_update("meetings", value=len(annotation.meetings))
@@ -252,8 +256,10 @@ class AnnotateStep(PipelineStep):
             try:
                 with self.track_time():
                     self.annotate(doc)
-            except Exception as error:  # one bad page must not stop a task of thousands
+            except Exception as error:  # the boundary: counted, named, reported in the summary
                 self.stat_update("failed")
+                if isinstance(error, RuleError):
+                    self.stat_update(f"failed_{error.rule}")
                 logger.warning(f"{doc.id}: not annotated ({type(error).__name__}: {error})")
                 continue
             self.stat_update("annotated")
@@ -346,11 +352,6 @@ class CrawlSettings:
     executor: Executor = "local"
     audit_dropped: bool = False
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
-
-
-def rule_versions() -> dict[str, str]:
-    modules = (reports, meetings, dates, levels, speakers, requirements)
-    return {module.__name__.rsplit(".", 1)[-1]: module.VERSION for module in modules}
 
 
 def _fingerprint(settings: CrawlSettings, files: list[str], folder: Path) -> dict[str, Any]:

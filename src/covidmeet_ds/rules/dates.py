@@ -30,9 +30,10 @@ from ..models import DATE_WINDOW, Evidence, MeetingDate
 from ..taxonomy import read_data
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, scanning
+from .context import ReportContext
 from .meetings import MeetingSpan
 
-VERSION = "dates_v1"
+DATA = ("dates.yaml",)
 
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -294,7 +295,7 @@ def _interval(expr: _Expr, year: int) -> tuple[date, date] | None:
             day = festival + timedelta(days=expr.lunar_offset)
             return day, day
         return date(year, 1, 1), date(year, 12, 31)
-    except (ValueError, TypeError):
+    except ValueError:  # not a calendar date (2月30日)
         return None
 
 
@@ -434,10 +435,7 @@ def _build(
     time_of_day: str | None,
     prefix: str = "",
 ) -> MeetingDate:
-    try:
-        evidence = doc.evidence(*evidence_span)
-    except (ValueError, IndexError, ValidationError):
-        return _null("The date expression could not be quoted from the raw text.")
+    evidence = doc.evidence(*evidence_span)
     if isinstance(resolved, str):
         return _null(prefix + resolved, evidence)
     precision = {4: "year", 7: "month", 10: "day"}[len(resolved.value)]
@@ -480,13 +478,10 @@ def _extract(doc: NormalisedText, meeting: MeetingSpan, published: date | None) 
     return _null("The text gives no date for this meeting.")
 
 
-def extract_date(doc: NormalisedText, meeting: MeetingSpan, published: date | None) -> MeetingDate:
-    """The meeting's date, from its own date expression and the year behind it; never raises
-    (a date that cannot be established is null with a note)."""
-    try:
-        return _extract(doc, meeting, published)
-    except Exception:  # a rule must never stop a document
-        return _null("The date rules could not read this passage.")
+def extract_date(ctx: ReportContext, meeting: MeetingSpan) -> MeetingDate:
+    """The meeting's date, from its own date expression and the year behind it (a date that
+    cannot be established is null with a note)."""
+    return _extract(ctx.doc, meeting, ctx.published)
 
 
-__all__ = ["VERSION", "extract_date"]
+__all__ = ["DATA", "extract_date"]

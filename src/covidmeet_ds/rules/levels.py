@@ -30,9 +30,10 @@ from ..taxonomy import provinces, read_data
 from ..text import to_simplified
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, scanning
+from .context import ReportContext
 from .meetings import MeetingSpan
 
-VERSION = "levels_v1"
+DATA = ("levels.yaml", "provinces.yaml")
 
 NATIONAL_JURISDICTION = "中华人民共和国"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -399,17 +400,14 @@ def _extract(doc: NormalisedText, meeting: MeetingSpan) -> MeetingLevel | None:
         return MeetingLevel(
             level=level, jurisdiction=jurisdiction, evidence=evidence, note=note or None
         )
-    except (ValidationError, ValueError, IndexError):
+    except ValidationError:  # the contract refuses this candidate
         return None
 
 
-def extract_level(doc: NormalisedText, meeting: MeetingSpan) -> MeetingLevel | None:
+def extract_level(ctx: ReportContext, meeting: MeetingSpan) -> MeetingLevel | None:
     """The level and jurisdiction of the meeting's convening body, or None when nothing in the
-    text shows the level; never raises."""
-    try:
-        return _extract(doc, meeting)
-    except Exception:  # a rule must never stop a document
-        return None
+    text shows the level."""
+    return _extract(ctx.doc, meeting)
 
 
-__all__ = ["VERSION", "extract_level"]
+__all__ = ["DATA", "extract_level"]

@@ -21,8 +21,6 @@ from functools import cache
 from ..taxonomy import read_data
 from ..text.normalise import NormalisedText
 
-VERSION = "meetings_v1"
-
 
 @dataclass(frozen=True)
 class MeetingSpan:
@@ -88,8 +86,10 @@ _SENTENCE_BREAK = re.compile(rf"[{_BREAKS}\s](?=\S)")
 """The character before a sentence start other than the first (see ``sentence_start``)."""
 
 
-def _held(text: str, start: int) -> tuple[int, str | None, str | None] | None:
-    """If a held clause opens the sentence at ``start``: its end, name and convener."""
+def _held(doc: NormalisedText, start: int) -> tuple[int, str | None, str | None] | None:
+    """If a held clause opens the sentence at ``start``: its end, name and convener (as the
+    page writes them)."""
+    text = doc.text
     if all(text.find(word, start, start + _WINDOW) < 0 for word in _REQUIRED):
         return None  # none of the patterns can match: most sentences are decided here
     patterns = _patterns()
@@ -98,9 +98,12 @@ def _held(text: str, start: int) -> tuple[int, str | None, str | None] | None:
         match = patterns[kind].match(window)
         if not match:
             continue
-        groups = match.groupdict()
-        convener = groups.get("convener")
-        name = groups.get("name")
+        convener, name = (
+            doc.surface(start + match.start(group), start + match.end(group))
+            if match.groupdict().get(group) is not None
+            else None
+            for group in ("convener", "name")
+        )
         if name and convener and patterns["generic"].match(name):
             name = convener + name  # 领导小组 + 会议 → 领导小组会议
         if name and patterns["generic"].match(name):
@@ -142,7 +145,7 @@ def segment(doc: NormalisedText) -> list[MeetingSpan]:
     for start in _candidate_starts(text):
         if found and start < found[-1][1]:
             continue
-        held = _held(text, start)
+        held = _held(doc, start)
         if held is None or not _has_sentence_punctuation(text, start):
             continue
         end, name, convener = held
@@ -158,4 +161,4 @@ def segment(doc: NormalisedText) -> list[MeetingSpan]:
     return spans
 
 
-__all__ = ["VERSION", "MeetingSpan", "segment"]
+__all__ = ["MeetingSpan", "segment"]

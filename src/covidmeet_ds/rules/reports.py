@@ -30,10 +30,11 @@ from ..taxonomy import read_data
 from ..text import to_traditional
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, scanning
+from .context import ReportContext
 from .levels import extract_level
-from .meetings import MeetingSpan, segment
+from .meetings import MeetingSpan
 
-VERSION = "reports_v1"
+DATA = ("reports.yaml",)
 
 DropReason = Literal[
     "no_text",
@@ -121,30 +122,25 @@ def _why_no_meeting(text: str) -> DropReason:
     return "written_instruction" if cues.instruction.search(text) else "no_meeting"
 
 
-def classify_with_spans(doc: NormalisedText) -> tuple[DropReason | None, list[MeetingSpan]]:
-    """:func:`classify`, with the meetings it segmented (so the annotator need not again)."""
+def classify(ctx: ReportContext) -> DropReason | None:
+    """Why the report is not one of a COVID-19 prevention meeting held by a Chinese party or
+    government body, or None to keep it."""
     cues = _cues()
+    doc = ctx.doc
     if not _has_han(doc.text, cues.min_han):
-        return "no_text", []
+        return "no_text"
     if cues.epidemic.search(doc.text) is None:
-        return "not_epidemic", []
-    spans = segment(doc)
-    if not spans:
-        return _why_no_meeting(doc.text), spans
-    domestic = [span for span in spans if not _is_international(doc, span)]
+        return "not_epidemic"
+    if not ctx.meetings:
+        return _why_no_meeting(doc.text)
+    domestic = [span for span in ctx.meetings if not _is_international(doc, span)]
     if not domestic:
-        return "international", spans
-    governed = [span for span in domestic if extract_level(doc, span) is not None]
+        return "international"
+    governed = [span for span in domestic if extract_level(ctx, span) is not None]
     if not governed:
-        return "not_government", spans
+        return "not_government"
     about_epidemic = any(cues.epidemic.search(doc.text, s.start, s.end) for s in governed)
-    return (None if about_epidemic else "not_epidemic"), spans
+    return None if about_epidemic else "not_epidemic"
 
 
-def classify(doc: NormalisedText) -> DropReason | None:
-    """Why the normalised page is not a report of a COVID-19 prevention meeting held by a Chinese
-    party or government body, or None to keep it."""
-    return classify_with_spans(doc)[0]
-
-
-__all__ = ["DROP_REASONS", "VERSION", "DropReason", "classify", "classify_with_spans", "prefilter"]
+__all__ = ["DATA", "DROP_REASONS", "DropReason", "classify", "prefilter"]

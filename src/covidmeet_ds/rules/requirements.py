@@ -32,9 +32,11 @@ from ..taxonomy import categories, read_data
 from ..text import to_simplified
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, finditer, scanning
+from ..text.punctuation import fold_width
+from .context import ReportContext
 from .meetings import MeetingSpan
 
-VERSION = "requirements_v1"
+DATA = ("requirements.yaml", "taxonomy.yaml")
 
 _TERMINATORS = "。！？!?"
 _TERMINATOR = re.compile(f"[{_TERMINATORS}]")
@@ -183,19 +185,16 @@ def categorise(text: str) -> str:
     follows; a directive naming no concrete measure is ``political_mobilisation``; ``other`` is
     the last resort.
     """
-    try:
-        cues = _cues()
-        political = False
-        for match in _category_cues(cues, text or ""):
-            name = cues.category_of[match.group()]
-            if name == "political_mobilisation":
-                political = True
-                continue
-            return name
-        if political or _is_directive(text or ""):
-            return "political_mobilisation"
-    except Exception:  # a category is always returned
-        pass
+    cues = _cues()
+    political = False
+    for match in _category_cues(cues, text):
+        name = cues.category_of[match.group()]
+        if name == "political_mobilisation":
+            political = True
+            continue
+        return name
+    if political or _is_directive(text):
+        return "political_mobilisation"
     return "other"
 
 
@@ -211,6 +210,8 @@ class _View:
     text: str
     index: Sequence[int]
     """Increasing; a ``range`` when no marker was cut out."""
+    surface: str
+    """``text`` with the page's own punctuation widths (``NormalisedText.surface``)."""
 
     def to_view(self, normalised: int) -> int:
         return bisect.bisect_left(self.index, normalised)
@@ -218,18 +219,22 @@ class _View:
 
 def _view(doc: NormalisedText, start: int, end: int) -> _View:
     chunk = doc.text[start:end]
+    surface = doc.surface(start, end)
     if "\n" not in chunk or _PAGE_SPLIT.search(chunk) is None:
-        return _View(chunk, range(start, start + len(chunk)))
+        return _View(chunk, range(start, start + len(chunk)), surface)
     parts: list[str] = []
+    surface_parts: list[str] = []
     index: list[int] = []
     position = 0
     for match in _PAGE_SPLIT.finditer(chunk):
         parts.append(chunk[position : match.start()])
+        surface_parts.append(surface[position : match.start()])
         index.extend(range(start + position, start + match.start()))
         position = match.end()
     parts.append(chunk[position:])
+    surface_parts.append(surface[position:])
     index.extend(range(start + position, start + len(chunk)))
-    return _View("".join(parts), tuple(index))
+    return _View("".join(parts), tuple(index), "".join(surface_parts))
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
@@ -509,7 +514,9 @@ def _texts(view: _View, units: list[_Unit]) -> list[str]:
 
     One OpenCC call for all of them: joined by line breaks, which no conversion rule spans
     and no unit text holds any more, they convert exactly as they would one by one."""
-    joined = "\n".join(_unbroken(view.text[unit.start : unit.end]) for unit in units)
+    if not units:
+        return []
+    joined = "\n".join(_unbroken(view.surface[unit.start : unit.end]) for unit in units)
     return to_simplified(joined).split("\n")
 
 
@@ -526,31 +533,29 @@ def _requirement(
             ordinal=ordinal,
             section=section,
             text=text,
-            category=categorise(text),
+            category=categorise(fold_width(text)),
             evidence=doc.evidence(view.index[unit.start], view.index[unit.end - 1] + 1),
         )
-    except (ValidationError, ValueError, IndexError):
+    except ValidationError:  # the contract refuses this candidate
         return None
 
 
-def extract_requirements(doc: NormalisedText, meeting: MeetingSpan) -> list[Requirement]:
+def extract_requirements(ctx: ReportContext, meeting: MeetingSpan) -> list[Requirement]:
     """The directives of one meeting, in text order (empty when none can be found)."""
-    try:
-        start = max(0, min(meeting.start, len(doc.text)))
-        end = max(start, min(meeting.end, len(doc.text)))
-        view = _view(doc, start, end)
-        if not view.text:
-            return []
-        requirements = []
-        numbered = _numbered(_units(view, meeting))
-        texts = _texts(view, [unit for unit, _, _ in numbered])
-        for (unit, ordinal, section), text in zip(numbered, texts, strict=True):
-            requirement = _requirement(doc, view, unit, text, ordinal, section)
-            if requirement is not None:
-                requirements.append(requirement)
-        return _consistent(requirements)
-    except Exception:  # extractors never raise; an empty result is valid
+    doc = ctx.doc
+    start = max(0, min(meeting.start, len(doc.text)))
+    end = max(start, min(meeting.end, len(doc.text)))
+    view = _view(doc, start, end)
+    if not view.text:
         return []
+    requirements = []
+    numbered = _numbered(_units(view, meeting))
+    texts = _texts(view, [unit for unit, _, _ in numbered])
+    for (unit, ordinal, section), text in zip(numbered, texts, strict=True):
+        requirement = _requirement(doc, view, unit, text, ordinal, section)
+        if requirement is not None:
+            requirements.append(requirement)
+    return _consistent(requirements)
 
 
 def _consistent(requirements: list[Requirement]) -> list[Requirement]:
@@ -574,4 +579,4 @@ def _consistent(requirements: list[Requirement]) -> list[Requirement]:
     return out
 
 
-__all__ = ["VERSION", "categorise", "extract_requirements"]
+__all__ = ["DATA", "categorise", "extract_requirements"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import weakref
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -29,9 +28,10 @@ from ..models import Speaker
 from ..taxonomy import read_data
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, finditer, never_empty, required_character, scanning, search
+from .context import ReportContext
 from .meetings import MeetingSpan
 
-VERSION = "speakers_v1"
+DATA = ("speakers.yaml",)
 
 ROLE_ORDER = ("presided", "spoke", "attended")
 SENTENCE_END = re.compile(r"[。！？!?；;:：\n”」』]")
@@ -484,37 +484,24 @@ def _fullest_titles(mentions: list[_Mention]) -> dict[str, tuple[str, ...]]:
 
 
 @dataclass(frozen=True)
-class _ReportPeople:
+class ReportPeople:
     """The people of a report: names it gives with a title somewhere (so a bare mention of
     them counts) and each name's fullest titles."""
 
-    doc: weakref.ref[NormalisedText]
     report: _Report
     known: frozenset[str]
     titles: dict[str, tuple[str, ...]]
 
 
-_last_report: _ReportPeople | None = None
-"""The report last asked about, remembered by the identity of its ``NormalisedText`` (never by
-its text): every meeting of one report shares the work, a report normalised again is read
-again."""
-
-
-def _report_people(doc: NormalisedText) -> _ReportPeople:
-    """The people of the whole report, read once whichever meeting is asked about."""
-    global _last_report
-    last = _last_report
-    if last is not None and last.doc() is doc:
-        return last
+def report_people(doc: NormalisedText) -> ReportPeople:
+    """The people of the whole report (``ReportContext.people`` keeps them for every meeting)."""
     cues = _cues()
     text = doc.text
     report = _Report.of(text)
     everywhere = _mentions(report, 0, len(text), cues) + _listed(report, 0, len(text), cues)
     titled = [m for m in everywhere if any(p.titles or p.honorific for p in m.people)]
     known = frozenset(p.name for m in titled for p in m.people)
-    people = _ReportPeople(weakref.ref(doc), report, known, _fullest_titles(everywhere))
-    _last_report = people
-    return people
+    return ReportPeople(report, known, _fullest_titles(everywhere))
 
 
 # --- assembling speakers ------------------------------------------------------------------
@@ -534,7 +521,7 @@ def _speaker(doc: NormalisedText, entry: _Entry, titles: list[str]) -> Speaker |
             roles=_roles(entry.roles),
             evidence=doc.evidence(entry.start, entry.end),
         )
-    except (ValidationError, ValueError, IndexError):
+    except ValidationError:  # the contract refuses this candidate
         return None
 
 
@@ -573,22 +560,23 @@ def _unnamed(doc: NormalisedText, start: int, end: int, cues: _Cues) -> tuple[in
             evidence=doc.evidence(match.start(), stop or match.end()),
             note=cues.unnamed_note,
         )
-    except (ValidationError, ValueError, IndexError):
+    except ValidationError:  # the contract refuses this candidate
         return None
     return match.start(), speaker
 
 
-def extract_speakers(doc: NormalisedText, meeting: MeetingSpan) -> list[Speaker]:
+def extract_speakers(ctx: ReportContext, meeting: MeetingSpan) -> list[Speaker]:
     """People who presided, spoke at or attended ``meeting``, in order of first mention.
 
     Clauses are read only inside the meeting's passage; titles come from each person's fullest
     mention anywhere in the report (a person is often titled in full once, then named bare).
     """
     cues = _cues()
+    doc = ctx.doc
     text = doc.text
     start = max(0, min(meeting.start, len(text)))
     end = max(start, min(meeting.end, len(text)))
-    people = _report_people(doc)
+    people = ctx.people
     entries: dict[str, _Entry] = {}
     report = people.report
     passage = _mentions(report, start, end, cues) + _listed(report, start, end, cues)
@@ -609,4 +597,4 @@ def extract_speakers(doc: NormalisedText, meeting: MeetingSpan) -> list[Speaker]
     return [speaker for _, speaker in sorted(ordered, key=lambda pair: pair[0])]
 
 
-__all__ = ["VERSION", "extract_speakers"]
+__all__ = ["DATA", "ReportPeople", "extract_speakers", "report_people"]

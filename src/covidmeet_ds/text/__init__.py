@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
-PINYIN_READING = re.compile(r"\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*\)")
-"""A pinyin reading injected after a character: 學(xué). Plain ASCII in brackets does not match."""
+PINYIN_READING = re.compile(
+    r"[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*[)）]"
+)
+"""A pinyin reading injected after a character: 學(xué) or 學（xué）. Plain ASCII in brackets does
+not match."""
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -4,7 +4,9 @@
 
 1. injected pinyin readings are removed (``學(xué)習(xí)`` → ``學習``);
 2. the text is converted to Simplified script with OpenCC ``t2s`` (one call per document; the
-   conversion keeps one output character per input character, so offsets survive);
+   conversion keeps one output character per input character, so offsets survive), and
+   full-width punctuation, digits and letters are folded to half-width (``text.punctuation``,
+   also one for one: rules match ``,`` and ``，`` alike);
 3. page furniture is dropped line by line: navigation, related or recommended headlines,
    copyright and disclaimer blocks, comment and share widgets, spam keyword banners, HTML
    fragments, upload metadata and preview lines of document-sharing sites;
@@ -34,6 +36,7 @@ from ..models import Evidence, QualityFlag
 from ..taxonomy import read_data
 from . import PINYIN_READING, to_simplified
 from .patterns import alternation
+from .punctuation import fold_width
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class NormalisedText:
 
     raw: str
     text: str
+    """The body, Simplified, folded to half-width punctuation: what the rules match."""
     offsets: tuple[int, ...]
     """``offsets[i]`` is the raw index of ``text[i]``."""
     flags: tuple[str, ...] = ()
@@ -55,6 +59,13 @@ class NormalisedText:
     marker with the line break before it) or the kind of furniture (``navigation``, ``tail``,
     ``copyright``, ``widget``, ``html``, ``spam`` …), sorted. A ``tail`` span may cover several
     lines; other whitespace between kept lines is not listed."""
+    unfolded: str = ""
+    """``text`` before width folding (same length): strings a rule returns are cut from it, so
+    they keep the punctuation the page was written with. Empty means the same as ``text``."""
+
+    def surface(self, start: int, end: int) -> str:
+        """``text[start:end]`` with the page's own punctuation widths."""
+        return (self.unfolded or self.text)[start:end]
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """The raw ``[start, end)`` covering the normalised ``text[start:end]`` (non-empty)."""
@@ -75,8 +86,8 @@ _HTML_TAG = re.compile(
     r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->|&(?:[a-z]{2,8}|#\d{2,6});"
 )
 """An HTML tag, comment or entity; ``<中华人民共和国传染病防治法>`` is not one."""
-_SENTENCE_END = re.compile(r"[。!?!?;;…”」』)]\s*$")
-_SENTENCE_PUNCT = re.compile(r"[。,,;;::!?!?、]")
+_SENTENCE_END = re.compile(r"[。!?;…”」』)]\s*$")
+_SENTENCE_PUNCT = re.compile(r"[。,;:!?、]")
 _PAGE_SPLIT = re.compile(r"(\d{1,3})、\s*")
 """A page of a document preview starts with its number: ``2、民群众生命健康…``."""
 _PAGE_LINE = re.compile(
@@ -214,7 +225,8 @@ def _cues() -> _Cues:
 
 def _drop_pinyin(raw: str) -> tuple[str, Sequence[int], list[tuple[int, int, str]]]:
     """``raw`` without pinyin readings, the raw index of each kept character, the readings."""
-    readings = [match.span() for match in PINYIN_READING.finditer(raw)] if "(" in raw else []
+    has_bracket = "(" in raw or "（" in raw
+    readings = [match.span() for match in PINYIN_READING.finditer(raw)] if has_bracket else []
     if not readings:
         return raw, range(len(raw)), []
     starts = [0, *(end for _, end in readings)]
@@ -601,7 +613,8 @@ def normalise(raw: str) -> NormalisedText:
     """The report's body in Simplified script, without pinyin, furniture or page markers."""
     cues = _cues()
     unpinyined, offsets, pinyin = _drop_pinyin(raw)
-    text = _simplify(unpinyined)
+    simplified = _simplify(unpinyined)
+    text = fold_width(simplified)
     found = _Found(removed=[], kinds={"pinyin"} if pinyin else set())
     if ("<" in raw or "&" in raw) and _HTML_TAG.search(raw):
         found.kinds.add("html")
@@ -609,11 +622,12 @@ def normalise(raw: str) -> NormalisedText:
     _split_pages(text, lines, found)
     pieces = _pieces(lines)
     body = "".join(text[start:end] for start, end in pieces)
+    unfolded = "".join(simplified[start:end] for start, end in pieces)
     body_offsets = tuple(chain.from_iterable(offsets[start:end] for start, end in pieces))
     spun = _spun(body, cues)
     flags = _flags(
         found.kinds,
-        traditional=_is_traditional(unpinyined, text, pieces),
+        traditional=_is_traditional(unpinyined, simplified, pieces),
         redacted=_is_redacted(body, cues),
         spun=bool(spun),
     )
@@ -625,6 +639,7 @@ def normalise(raw: str) -> NormalisedText:
         flags=flags,
         spun=spun,
         removed=tuple(removed),
+        unfolded=unfolded if unfolded != body else "",
     )
 
 

@@ -1,0 +1,47 @@
+"""Punctuation in one place: width folding and the classes the rules match.
+
+Chinese pages write ``，；：！？（）`` as often as ``,;:!?()``, and digits in either width.
+``fold_width`` maps every full-width ASCII variant (U+FF01–U+FF5E) and the ideographic space to
+its half-width twin, one character for one, so the normalised text keeps its offset map and a
+rule written with ``,`` matches ``，`` too. Marks with no half-width twin in Chinese text (``。、“”
+《》【】…``) are left as they are; the classes below name them.
+
+Strings a rule returns (a requirement's text, a meeting's name) are cut from the text before
+folding (``NormalisedText.surface``), so a quote keeps the width it was written in.
+"""
+
+from __future__ import annotations
+
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH[0x3000] = 0x20  # ideographic space
+_FULL_WIDTH[0xFF5F] = 0x28  # ｟ white parenthesis, as (
+_FULL_WIDTH[0xFF60] = 0x29
+
+SENTENCE_END = "。!?;"
+"""After a folded text's sentence ends (also at a line break)."""
+CLAUSE_END = SENTENCE_END + ",:"
+"""After these a clause ends."""
+ENUMERATION_COMMA = "、"
+QUOTES_OPEN = "“‘「『《"
+QUOTES_CLOSE = "”’」』》"
+
+
+def fold_width(text: str) -> str:
+    """``text`` with full-width ASCII variants and U+3000 as half-width twins (same length)."""
+    return text.translate(_FULL_WIDTH)
+
+
+def is_folded(text: str) -> bool:
+    """True when ``fold_width`` would leave ``text`` unchanged."""
+    return fold_width(text) == text
+
+
+__all__ = [
+    "CLAUSE_END",
+    "ENUMERATION_COMMA",
+    "QUOTES_CLOSE",
+    "QUOTES_OPEN",
+    "SENTENCE_END",
+    "fold_width",
+    "is_folded",
+]
