@@ -6,15 +6,28 @@ Both lists live in YAML under ``covidmeet_ds/data`` so that code, JSON Schema, g
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import TypeVar
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 
-@dataclass(frozen=True)
-class Category:
+class DataFile(BaseModel):
+    """A YAML file of package data: unknown or missing keys are errors, never silently empty."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataFileError(ValueError):
+    """A package data file that does not match its model (names the file and the key)."""
+
+
+M = TypeVar("M", bound=DataFile)
+
+
+class Category(DataFile):
     """One requirement category with its cross-walks to CoronaNet and OxCGRT."""
 
     name: str
@@ -25,8 +38,7 @@ class Category:
     oxcgrt: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Province:
+class Province(DataFile):
     """A provincial-level division: full name, short name and one-character abbreviation."""
 
     name: str
@@ -35,29 +47,38 @@ class Province:
     kind: str
 
 
+class _Taxonomy(DataFile):
+    categories: tuple[Category, ...]
+
+
+class _Provinces(DataFile):
+    provinces: tuple[Province, ...]
+
+
 def read_data(name: str) -> dict:
-    """A YAML file of package data (``covidmeet_ds/data/<name>``): cue words, gazetteers."""
+    """A YAML file of package data (``covidmeet_ds/data/<name>``) as plain data."""
     text = (
         resources.files("covidmeet_ds").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     )
     return yaml.safe_load(text)
 
 
+def load_data(name: str, model: type[M]) -> M:
+    """A YAML file of package data validated by ``model``; a misspelt, missing or mistyped key
+    raises ``DataFileError`` naming the file and the key."""
+    try:
+        return model.model_validate(read_data(name))
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in error.errors()
+        )
+        raise DataFileError(f"covidmeet_ds/data/{name}: {problems}") from error
+
+
 @cache
 def categories() -> tuple[Category, ...]:
     """All requirement categories, in their public (ClassLabel) order."""
-    rows = read_data("taxonomy.yaml")["categories"]
-    return tuple(
-        Category(
-            name=row["name"],
-            label=row["label"],
-            definition=row["definition"],
-            cues=tuple(row["cues"]),
-            coronanet=row["coronanet"],
-            oxcgrt=tuple(row["oxcgrt"]),
-        )
-        for row in rows
-    )
+    return load_data("taxonomy.yaml", _Taxonomy).categories
 
 
 @cache
@@ -68,7 +89,7 @@ def category_names() -> tuple[str, ...]:
 @cache
 def provinces() -> tuple[Province, ...]:
     """The 34 provincial-level divisions of China."""
-    return tuple(Province(**row) for row in read_data("provinces.yaml")["provinces"])
+    return load_data("provinces.yaml", _Provinces).provinces
 
 
 @cache
