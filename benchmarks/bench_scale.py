@@ -110,8 +110,7 @@ def run_plain(path: Path) -> None:
     """normalise + annotate + validate every page, one process (one core)."""
     from datetime import date
 
-    from covidmeet_ds.annotate import annotate_normalised, doc_id_for
-    from covidmeet_ds.text.normalise import normalise
+    from covidmeet_ds.annotate import annotate_text, doc_id_for
     from covidmeet_ds.validate import evidence_problem, iter_evidence
 
     count = 0
@@ -119,9 +118,7 @@ def run_plain(path: Path) -> None:
     for page in _pages(path):
         raw = page["text"]
         published = date.fromisoformat(page["published"]) if page["published"] else None
-        annotation = annotate_normalised(
-            normalise(raw), doc_id=doc_id_for(page["id"], raw), published=published
-        )
+        annotation = annotate_text(raw, doc_id=doc_id_for(page["id"], raw), published=published)
         for _, evidence in iter_evidence(annotation):
             problem = evidence_problem(raw, page["id"], evidence)
             if problem is not None:
@@ -132,11 +129,13 @@ def run_plain(path: Path) -> None:
 
 def run_crawl_steps(path: Path) -> None:
     """The crawl's steps in one process, without datatrove: filter, annotate the kept pages."""
+    from dataclasses import replace
     from datetime import date
 
-    from covidmeet_ds.annotate import annotate_normalised, doc_id_for
-    from covidmeet_ds.rules.reports import classify_with_spans, prefilter
-    from covidmeet_ds.text.normalise import normalise
+    from covidmeet_ds.annotate import annotate_context, doc_id_for
+    from covidmeet_ds.rules.context import ReportContext
+    from covidmeet_ds.rules.registry import drop_reason
+    from covidmeet_ds.rules.reports import prefilter
 
     count = 0
     start = time.perf_counter()
@@ -145,13 +144,11 @@ def run_crawl_steps(path: Path) -> None:
         count += 1
         if prefilter(raw) is not None:
             continue
-        doc = normalise(raw)
-        reason, spans = classify_with_spans(doc)
-        if reason is not None:
+        ctx = ReportContext.from_raw(raw)
+        if drop_reason(ctx) is not None:
             continue
         published = date.fromisoformat(page["published"]) if page["published"] else None
-        doc_id = doc_id_for(page["id"], raw)
-        annotate_normalised(doc, doc_id=doc_id, published=published, spans=spans)
+        annotate_context(replace(ctx, published=published), doc_id=doc_id_for(page["id"], raw))
     print(json.dumps({"docs": count, "seconds": time.perf_counter() - start}))
 
 

@@ -1,7 +1,9 @@
-"""Rule extractors: one module per field, each a pure function from a normalised report (and
-the meeting segment it is asked about) to models of the data contract.
+"""Rule extractors: one module per field, each a pure function from a ``ReportContext`` (the
+report read once: normalised text, publication date, meetings, people) and the meeting span it
+is asked about to models of the data contract.
 
-Every extractor module exposes ``VERSION`` (e.g. ``"dates_v1"``); the rule annotation records the
-package version. Cue words and gazetteers live in ``covidmeet_ds/data/*.yaml``, not in code, and
-no rule may name a particular report, sentence or official.
+``registry.RULES`` lists the field rules in the order ``annotate`` and the crawl run them; a rule's
+version is a hash of its code and cue files, and every rule annotation records them. Cue words and
+gazetteers live in ``covidmeet_ds/data/*.yaml``, each loaded through a model that refuses unknown
+keys; no rule may name a particular report, sentence, place or official.
 """

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
@@ -60,14 +61,19 @@ _SHARED: tuple[ModuleType, ...] = (_normalise, _punctuation, _patterns, _context
 _SHARED_DATA: tuple[str, ...] = ("furniture.yaml", "meetings.yaml")
 
 
-def _digest(modules: Sequence[ModuleType], data: Sequence[str]) -> str:
+def content_hash(files: Sequence[Path | Traversable]) -> str:
+    """12 hex digits of sha256 over the files' bytes, in order (a rule's version)."""
     sha = hashlib.sha256()
-    for module in modules:
-        sha.update(Path(module.__file__ or "").read_bytes())
-    folder = resources.files("covidmeet_ds").joinpath("data")
-    for name in data:
-        sha.update(folder.joinpath(name).read_bytes())
+    for file in files:
+        sha.update(file.read_bytes())
     return sha.hexdigest()[:12]
+
+
+def _files(modules: Sequence[ModuleType], data: Sequence[str]) -> list[Path | Traversable]:
+    folder = resources.files("covidmeet_ds").joinpath("data")
+    return [Path(module.__file__ or "") for module in modules] + [
+        folder.joinpath(name) for name in data
+    ]
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ class ModuleRule:
 def _version(rule: ModuleRule) -> str:
     own = (rule.module, *rule.depends)
     data = tuple(name for module in own for name in module.DATA)
-    return _digest((*own, *_SHARED), (*data, *_SHARED_DATA))
+    return content_hash(_files((*own, *_SHARED), (*data, *_SHARED_DATA)))
 
 
 DATE = ModuleRule("date", dates.extract_date)
@@ -141,6 +147,7 @@ __all__ = [
     "ModuleRule",
     "Rule",
     "RuleError",
+    "content_hash",
     "drop_reason",
     "rule_versions",
     "run",

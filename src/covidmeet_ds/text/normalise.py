@@ -33,7 +33,7 @@ from itertools import chain
 from operator import ne
 
 from ..models import Evidence, QualityFlag
-from ..taxonomy import read_data
+from ..taxonomy import DataFile, load_data
 from . import PINYIN_READING, to_simplified
 from .patterns import alternation
 from .punctuation import fold_width
@@ -133,15 +133,14 @@ def _cased(words: Iterable[str]) -> list[str]:
     return [v for w in words for v in {w, w.lower(), w.upper(), w.title()}]
 
 
-@dataclass(frozen=True)
-class _Spin:
+class _Spin(DataFile):
     """A spun form and the contexts in which it shows spinning (anywhere when none)."""
 
     spun: str
     proper: str
-    preceded_by: tuple[str, ...]
-    followed_by: tuple[str, ...]
-    not_followed_by: tuple[str, ...]
+    preceded_by: tuple[str, ...] = ()
+    followed_by: tuple[str, ...] = ()
+    not_followed_by: tuple[str, ...] = ()
 
     def found_in(self, text: str) -> bool:
         at = text.find(self.spun)
@@ -182,14 +181,21 @@ class _Cues:
     spins: tuple[_Spin, ...]
 
 
-def _spin(entry: dict) -> _Spin:
-    return _Spin(
-        spun=entry["spun"],
-        proper=entry["proper"],
-        preceded_by=tuple(entry.get("preceded_by", ())),
-        followed_by=tuple(entry.get("followed_by", ())),
-        not_followed_by=tuple(entry.get("not_followed_by", ())),
-    )
+class _FurnitureFile(DataFile):
+    """``data/furniture.yaml``."""
+
+    tail_headings: tuple[str, ...]
+    copyright_cues: tuple[str, ...]
+    widget_cues: tuple[str, ...]
+    navigation_cues: tuple[str, ...]
+    upload_keys: tuple[str, ...]
+    preview_cues: tuple[str, ...]
+    byline_keys: tuple[str, ...]
+    spam_words: tuple[str, ...]
+    body_cues: tuple[str, ...]
+    topic_words: tuple[str, ...]
+    redaction_exceptions: tuple[str, ...]
+    spun: tuple[_Spin, ...]
 
 
 def _words(words: Iterable[str]) -> re.Pattern[str]:
@@ -198,25 +204,25 @@ def _words(words: Iterable[str]) -> re.Pattern[str]:
 
 @cache
 def _cues() -> _Cues:
-    data = read_data("furniture.yaml")
-    heading = alternation(data["tail_headings"])
-    byline = alternation(data["byline_keys"])
+    data = load_data("furniture.yaml", _FurnitureFile)
+    heading = alternation(data.tail_headings)
+    byline = alternation(data.byline_keys)
     return _Cues(
-        copyright=_words(data["copyright_cues"]),
-        preview=_words(data["preview_cues"]),
-        upload=re.compile(rf"(?:{alternation(data['upload_keys'])})\s*[::]"),
-        widget=_words(data["widget_cues"]),
-        navigation=_words(data["navigation_cues"]),
-        spam=_words(data["spam_words"]),
-        body=_words(data["body_cues"]),
-        topic=_words([*data["body_cues"], *data["topic_words"]]),
+        copyright=_words(data.copyright_cues),
+        preview=_words(data.preview_cues),
+        upload=re.compile(rf"(?:{alternation(data.upload_keys)})\s*:"),
+        widget=_words(data.widget_cues),
+        navigation=_words(data.navigation_cues),
+        spam=_words(data.spam_words),
+        body=_words(data.body_cues),
+        topic=_words([*data.body_cues, *data.topic_words]),
         tail_heading=re.compile(
-            rf"^[\s>»›\-—=*#【\[]*(?:{heading})[\s::>»›\-—=*#】\]]*(?:更多)?[\s>»›]*$"
+            rf"^[\s>»›\-—=*#【\[]*(?:{heading})[\s:>»›\-—=*#】\]]*(?:更多)?[\s>»›]*$"
         ),
-        tail_headings=tuple(data["tail_headings"]),
-        byline=re.compile(rf"^(?:[\[【(]?(?:{byline})\s*[::]\s*[^\d::]{{1,12}}\s*)+[\]】)]?$"),
-        redaction_exceptions=tuple(data["redaction_exceptions"]),
-        spins=tuple(_spin(entry) for entry in data["spun"]),
+        tail_headings=data.tail_headings,
+        byline=re.compile(rf"^(?:[\[【(]?(?:{byline})\s*[:]\s*[^\d:]{{1,12}}\s*)+[\]】)]?$"),
+        redaction_exceptions=data.redaction_exceptions,
+        spins=data.spun,
     )
 
 
