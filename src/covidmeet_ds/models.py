@@ -26,13 +26,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .taxonomy import category_names, provincial_names
+from .taxonomy import category_names, municipality_names, provincial_names
 from .text import PINYIN_READING, to_simplified
 
 DATE_WINDOW = (date(2019, 12, 1), date(2023, 12, 31))
 """Meetings about COVID-19 prevention fall in this window; dates outside it are errors."""
 
-PROVINCE_LEVEL_MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})
+PROVINCE_LEVEL_MUNICIPALITIES = municipality_names()
 
 DOC_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 """Lower-case ASCII letters, digits and single inner hyphens: safe as a file name everywhere."""
@@ -195,7 +195,7 @@ class MeetingLevel(_Strict):
     """national / provincial / prefectural / county / township. Province-level municipalities
     (北京, 天津, 上海, 重庆) are provincial even when the text says 市."""
     jurisdiction: str | None
-    """Official full name of the area governed (湖北省, 上海市, 中华人民共和国); null when the
+    """Official full name of the area governed (江西省, 重庆市, 中华人民共和国); null when the
     text does not name it (then say why in ``note``)."""
     evidence: Evidence
     """The words that show the level: the convener, the meeting's name or an official's title."""
@@ -217,7 +217,7 @@ class MeetingLevel(_Strict):
             raise _custom_error(
                 "jurisdiction_unknown",
                 f"{jurisdiction!r} is not the full name of a provincial-level division "
-                "(e.g. 湖北省, 上海市, 广西壮族自治区)",
+                "(e.g. 江西省, 重庆市, 广西壮族自治区)",
             )
         if level != "provincial" and jurisdiction in provincial_names():
             raise _custom_error(
@@ -241,7 +241,7 @@ class Speaker(_Strict):
     """A person who took part in the meeting (not a leader whose words are studied or quoted)."""
 
     name: NonEmptyStr | None
-    """Personal name in Simplified script (刘家义); null only when the text hides it (a speech
+    """Personal name in Simplified script (王小明); null only when the text hides it (a speech
     by an unnamed 我), then say why in ``note``."""
     titles: list[NonEmptyStr]
     """Each title separately, in Simplified script, as the report gives them at the person's
@@ -321,7 +321,7 @@ class Meeting(_Strict):
     meeting_id: Annotated[str, StringConstraints(pattern=r"^m[1-9][0-9]*$")]
     """Identifier unique within the document: m1, m2, … in order of first mention."""
     name: str | None
-    """The meeting as the text calls it (全省疫情防控工作电视电话会议); null if it is unnamed."""
+    """The meeting as the text calls it (全县疫情防控工作调度会); null if it is unnamed."""
     convener: str | None
     """The body that held the meeting as written (国务院, 省委常委会); null if not stated."""
     evidence: Evidence

@@ -93,8 +93,14 @@ def provinces() -> tuple[Province, ...]:
 
 
 @cache
+def municipality_names() -> frozenset[str]:
+    """The four province-level municipalities : provincial even when a text says 市."""
+    return frozenset(p.name for p in provinces() if p.kind == "municipality")
+
+
+@cache
 def provincial_names() -> frozenset[str]:
-    """Official full names of provincial-level divisions (湖北省, 上海市, 广西壮族自治区, …)."""
+    """Official full names of provincial-level divisions (江西省, 重庆市, 广西壮族自治区, …)."""
     return frozenset(province.name for province in provinces())
 
 

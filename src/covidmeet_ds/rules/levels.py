@@ -8,8 +8,8 @@ national; 省委, 全省…, a province's name → provincial; 市… → prefec
 gazetteer (``data/provinces.yaml``).
 
 The jurisdiction of a provincial meeting that says only 省 is the province the text points to:
-full and short names, officials' titles (湖北省委书记) and compounds of the one-character
-abbreviation (来鲁人员, 入川, 全川), scored first in the held clause, then in the passage, then in
+full and short names, officials' titles (江西省委书记) and compounds of the one-character
+abbreviation (来赣人员, 入黔, 全黔), scored first in the held clause, then in the passage, then in
 the whole body. A 市 meeting in a report that names only one of 北京/天津/上海/重庆 is provincial:
 province-level municipalities are provincial even when the text says 市.
 """
@@ -63,7 +63,7 @@ class _Cue:
 class _Data:
     cue: re.Pattern[str]
     lower_unit: re.Pattern[str]
-    """A city, county … named right after a province (湖北省武汉市委)."""
+    """A city, county … named right after a province (江西省南昌市委)."""
     unit_levels: dict[str, str]
     false_units: tuple[str, ...]
     relay_before: tuple[str, ...]
@@ -173,7 +173,7 @@ def _place_before(text: str, start: int) -> str | None:
 
 
 def _lower_unit(text: str, start: int) -> _Cue | None:
-    """A city or county named right after its province (湖北省 + 武汉市委), if any."""
+    """A city or county named right after its province (江西省 + 南昌市委), if any."""
     data = _data()
     match = data.lower_unit.match(text, start)
     if match is None or _PLACE_STOP.search(match.group("place")):

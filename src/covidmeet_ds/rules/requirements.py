@@ -327,7 +327,7 @@ def _heading_end(cues: _Cues, text: str, start: int, end: int) -> tuple[int, int
 
     The heading runs to the first 。 of its paragraph, except when its body runs on without a
     break: before a body opener (a date, 疫情发生后 …) or before a short sub-heading that ends
-    the first sentence (…格局严格落实属地责任。)."""
+    the first sentence (…压实各方责任。)."""
     terminator = _TERMINATOR.search(text, start, end)
     stop = terminator.start() if terminator else end
     clause_start = start
