@@ -265,7 +265,8 @@ class Scores:
         return metrics(counts, self.fields)
 
     def level_metrics(self, level: str) -> dict[str, Any]:
-        return metrics(self.levels[level], self.fields)
+        """The metrics of one level; quality flags belong to documents, so they are n/a."""
+        return metrics(self.levels[level], self.fields - {"quality_flags"})
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data: fields, and counts plus metrics overall and per document."""
