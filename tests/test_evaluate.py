@@ -271,7 +271,10 @@ def test_markdown_has_annotators_and_rules_per_document(hand) -> None:
     markdown = render_markdown(results)
     assert "| rules | 7 | 1.00 / 1.00 / 1.00 |" in markdown
     assert "| peer | 7 | – / 0.00 / 0.00 |" in markdown
-    assert "**Rules per document**" in markdown
+    assert "**Seed reports, rules per document**: meetings and speakers" in markdown
+    assert "**Seed reports, rules per level**: requirements and quality flags" in markdown
+    assert "| provincial |" in markdown
+    assert "development figures" in markdown
     for doc_id in hand:
         assert f"| `{doc_id}` |" in markdown
     assert markdown.endswith("\n")

@@ -85,8 +85,67 @@ def _cmd_annotate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _rules_annotate(text: str, published: date | None):
+    from .annotate import annotate_text
+
+    return annotate_text(text, doc_id="report", published=published)
+
+
+def _rules_keep(text: str, published: date | None) -> str | None:
+    from .rules.reports import classify, prefilter
+    from .text.normalise import normalise
+
+    return prefilter(text) or classify(normalise(text))
+
+
+def _score_sets(args: argparse.Namespace) -> tuple[dict, list] | None:
+    """Score the rules (and peers) on the report sets: the default ones in the repository and
+    every ``--devset``; None when a set cannot be read (the problems are printed)."""
+    from . import evalset
+
+    directories = [args.root / d for d in evalset.DEFAULT_SET_DIRS if (args.root / d).is_dir()]
+    directories += args.devset
+    try:
+        sets = list(evalset.iter_sets(directories))
+    except evalset.EvalSetError as error:
+        print(render(error.problems, args.format))
+        print("evaluation stopped: a report set cannot be read", file=sys.stderr)
+        return None
+    peers: dict = {}
+    if sets and not args.no_peers:
+        from .peers import PeerUnavailable, report_peers
+
+        try:
+            peers = report_peers()
+        except PeerUnavailable as error:
+            print(f"report-set peers skipped: {error}", file=sys.stderr)
+    fingerprint = evalset.rules_fingerprint(Path(__file__).parent)
+    entries: dict = {}
+    failures: list = []
+    for report_set in sets:
+        results = {"rules": evalset.score_rules(report_set, _rules_annotate, _rules_keep)}
+        for name, (guess, fields) in peers.items():
+            results[name] = evalset.score_baseline(report_set, guess, fields)
+        entries[report_set.name] = evalset.set_report(
+            report_set.name, results, "rules", fingerprint
+        )
+        failures.append((report_set.name, results["rules"].failures))
+    return entries, failures
+
+
+def _print_failures(failures: list) -> None:
+    from .evalset import render_failures
+
+    for name, items in failures:
+        print(f"**Failures of the rules on `{name}`** ({len(items)})\n")
+        print(render_failures(items) + "\n")
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
     from .build import load_documents
+    from .evalset import merge_sets, rules_fingerprint
     from .evaluate import render_markdown, score, write_report
 
     problems = validate_corpus(args.root)
@@ -94,6 +153,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(render(problems, args.format))
         print("evaluation stopped: the corpus does not validate", file=sys.stderr)
         return 1
+    scored_sets = _score_sets(args)
+    if scored_sets is None:
+        return 1
+    fresh_sets, failures = scored_sets
     documents = load_documents(args.root, progress=False)
     hand = {d.entry.doc_id: d.hand for d in documents if d.hand is not None}
     rule = {d.entry.doc_id: d.rule for d in documents if d.rule is not None}
@@ -110,8 +173,22 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             print(f"peers skipped: {error}", file=sys.stderr)
 
     print(render_markdown(results))
+    for entry in fresh_sets.values():
+        print(entry["markdown"])
+    if args.failures:
+        _print_failures(failures)
     report = args.root / "reports" / "evaluation.json"
-    write_report(report, results)
+    previous = (
+        json.loads(report.read_text(encoding="utf-8")).get("sets", {}) if report.is_file() else {}
+    )
+    sets, stale = merge_sets(previous, fresh_sets, rules_fingerprint(Path(__file__).parent))
+    for name in stale:
+        print(
+            f"report set {name!r} left out of {report}: scored with other rules "
+            "(run evaluate --devset with its directory)",
+            file=sys.stderr,
+        )
+    write_report(report, results, sets)
     print(f"wrote {report}", file=sys.stderr)
     return 0
 
@@ -268,6 +345,20 @@ def build_parser() -> argparse.ArgumentParser:
     format_option(evaluate)
     evaluate.add_argument(
         "--no-peers", action="store_true", help="score the rules only (peers are dev extras)"
+    )
+    evaluate.add_argument(
+        "--devset",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also score the rules and the filter on the labelled report sets in DIR "
+        "(<name>.jsonl + <name>-gold.yaml; repeatable; evalsets/written is always scored)",
+    )
+    evaluate.add_argument(
+        "--failures",
+        action="store_true",
+        help="print every failure of the rules on the report sets (item, field, gold, predicted)",
     )
     evaluate.set_defaults(run=_cmd_evaluate)
 

@@ -10,13 +10,16 @@ Protocol (also printed under the tables, so the card says how its numbers were m
   evidence spans (raw offsets) overlap, largest overlap first; then the remaining pairs with equal
   (level, date value), in text order. A gold meeting left unmatched is a miss for every field; a
   predicted meeting left unmatched is a false positive for speakers and requirements.
-* Date, year, level and jurisdiction are accuracies over gold meetings (exact ``date.value``;
-  year = its first four characters).
+* Name, convener, date, year, time of day, level and jurisdiction are accuracies over gold
+  meetings (exact values; year = the first four characters of ``date.value``).
 * Speakers: precision/recall/F1 over (name, role) pairs, one per role of each speaker, within
-  aligned meetings; and over names alone.
+  aligned meetings; over names alone; and over (name, title) pairs.
 * Requirements: a predicted requirement matches a gold one of the aligned meeting when their raw
   evidence spans overlap with IoU ≥ 0.5 (one-to-one, best IoU first); category accuracy is over
-  the matched pairs.
+  the matched pairs, and so are ordinal, section and text (exact) accuracies.
+* Quality flags: precision/recall/F1 over (document, flag) pairs.
+* Per level: counts of each gold meeting under its gold level; a predicted meeting with no gold
+  partner under its own level (quality flags belong to documents and are left out).
 
 Annotations are first reduced to :class:`Prediction`, a light structure holding only what is
 scored. Peers that predict only some fields produce a ``Prediction`` directly and declare those
@@ -44,14 +47,22 @@ REQUIREMENT_IOU = 0.5
 
 FIELDS = (
     "meetings",
+    "name",
+    "convener",
     "date",
     "year",
+    "time_of_day",
     "level",
     "jurisdiction",
     "speakers",
     "speaker_names",
+    "speaker_titles",
     "requirements",
+    "ordinal",
+    "section",
+    "text",
     "category",
+    "quality_flags",
 )
 """Scored fields, in the column order of the tables."""
 
@@ -67,6 +78,7 @@ class SpeakerItem:
 
     name: str | None
     roles: tuple[str, ...]
+    titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,9 @@ class RequirementItem:
     start: int
     end: int
     category: str | None = None
+    ordinal: int | None = None
+    section: int | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,9 @@ class MeetingItem:
     end: int
     date: str | None = None
     level: str | None = None
+    name: str | None = None
+    convener: str | None = None
+    time_of_day: str | None = None
     jurisdiction: str | None = None
     speakers: tuple[SpeakerItem, ...] = ()
     requirements: tuple[RequirementItem, ...] = ()
@@ -97,6 +115,7 @@ class Prediction:
 
     meetings: tuple[MeetingItem, ...] = ()
     fields: frozenset[str] = ALL_FIELDS
+    quality_flags: frozenset[str] = frozenset()
 
 
 EMPTY = Prediction()
@@ -112,15 +131,23 @@ def from_annotation(annotation: Annotation) -> Prediction:
                 end=meeting.evidence.end,
                 date=meeting.date.value,
                 level=meeting.level.level,
+                name=meeting.name,
+                convener=meeting.convener,
+                time_of_day=meeting.date.time_of_day,
                 jurisdiction=meeting.level.jurisdiction,
-                speakers=tuple(SpeakerItem(s.name, tuple(s.roles)) for s in meeting.speakers),
+                speakers=tuple(
+                    SpeakerItem(s.name, tuple(s.roles), tuple(s.titles)) for s in meeting.speakers
+                ),
                 requirements=tuple(
-                    RequirementItem(r.evidence.start, r.evidence.end, r.category)
+                    RequirementItem(
+                        r.evidence.start, r.evidence.end, r.category, r.ordinal, r.section, r.text
+                    )
                     for r in meeting.requirements
                 ),
             )
             for meeting in annotation.meetings
-        )
+        ),
+        quality_flags=frozenset(annotation.quality_flags),
     )
 
 
@@ -142,8 +169,11 @@ class Counts:
     gold_meetings: int = 0
     predicted_meetings: int = 0
     matched_meetings: int = 0
+    name_correct: int = 0
+    convener_correct: int = 0
     date_correct: int = 0
     year_correct: int = 0
+    time_of_day_correct: int = 0
     level_correct: int = 0
     jurisdiction_correct: int = 0
     speaker_tp: int = 0
@@ -152,10 +182,19 @@ class Counts:
     name_tp: int = 0
     name_fp: int = 0
     name_fn: int = 0
+    title_tp: int = 0
+    title_fp: int = 0
+    title_fn: int = 0
     requirement_tp: int = 0
     requirement_fp: int = 0
     requirement_fn: int = 0
     category_correct: int = 0
+    ordinal_correct: int = 0
+    section_correct: int = 0
+    text_correct: int = 0
+    flag_tp: int = 0
+    flag_fp: int = 0
+    flag_fn: int = 0
 
     def add(self, other: Counts) -> None:
         for f in dataclasses.fields(self):
@@ -188,14 +227,22 @@ def metrics(counts: Counts, predicted_fields: Iterable[str] = ALL_FIELDS) -> dic
             c.predicted_meetings - c.matched_meetings,
             c.gold_meetings - c.matched_meetings,
         ),
+        "name": _ratio(c.name_correct, c.gold_meetings),
+        "convener": _ratio(c.convener_correct, c.gold_meetings),
         "date": _ratio(c.date_correct, c.gold_meetings),
         "year": _ratio(c.year_correct, c.gold_meetings),
+        "time_of_day": _ratio(c.time_of_day_correct, c.gold_meetings),
         "level": _ratio(c.level_correct, c.gold_meetings),
         "jurisdiction": _ratio(c.jurisdiction_correct, c.gold_meetings),
         "speakers": _prf(c.speaker_tp, c.speaker_fp, c.speaker_fn),
         "speaker_names": _prf(c.name_tp, c.name_fp, c.name_fn),
+        "speaker_titles": _prf(c.title_tp, c.title_fp, c.title_fn),
         "requirements": _prf(c.requirement_tp, c.requirement_fp, c.requirement_fn),
+        "ordinal": _ratio(c.ordinal_correct, c.requirement_tp),
+        "section": _ratio(c.section_correct, c.requirement_tp),
+        "text": _ratio(c.text_correct, c.requirement_tp),
         "category": _ratio(c.category_correct, c.requirement_tp),
+        "quality_flags": _prf(c.flag_tp, c.flag_fp, c.flag_fn),
     }
     chosen = set(predicted_fields)
     return {name: (value if name in chosen else None) for name, value in out.items()}
@@ -209,22 +256,39 @@ class Scores:
     """The fields this annotator predicts; the others are n/a."""
     documents: Mapping[str, Counts]
     total: Counts = field(default_factory=Counts)
+    levels: Mapping[str, Counts] = field(default_factory=dict)
+    """Counts per level (gold level; an unmatched predicted meeting under its own level)."""
 
     def metrics(self, doc_id: str | None = None) -> dict[str, Any]:
         """The metrics of one document, or the micro-averaged metrics when ``doc_id`` is None."""
         counts = self.total if doc_id is None else self.documents[doc_id]
         return metrics(counts, self.fields)
 
+    def level_metrics(self, level: str) -> dict[str, Any]:
+        """The metrics of one level; quality flags belong to documents, so they are n/a."""
+        return metrics(self.levels[level], self.fields - {"quality_flags"})
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data: fields, and counts plus metrics overall and per document."""
         return {
             "fields": sorted(self.fields),
             "total": {"counts": self.total.as_dict(), "metrics": _rounded(self.metrics())},
+            "levels": {
+                level: {"counts": counts.as_dict(), "metrics": _rounded(self.level_metrics(level))}
+                for level, counts in sorted(self.levels.items(), key=_level_key)
+            },
             "documents": {
                 doc_id: {"counts": counts.as_dict(), "metrics": _rounded(self.metrics(doc_id))}
                 for doc_id, counts in sorted(self.documents.items())
             },
         }
+
+
+LEVELS = ("national", "provincial", "prefectural", "county", "township")
+
+
+def _level_key(entry: tuple[str, Any]) -> tuple[int, str]:
+    return (LEVELS.index(entry[0]) if entry[0] in LEVELS else len(LEVELS), entry[0])
 
 
 def _rounded(value: Any) -> Any:
@@ -313,14 +377,21 @@ def _speaker_names(meeting: MeetingItem) -> Counter[str | None]:
     return Counter(s.name for s in meeting.speakers)
 
 
+def _speaker_titles(meeting: MeetingItem) -> Counter[tuple[str | None, str]]:
+    return Counter((s.name, title) for s in meeting.speakers for title in s.titles)
+
+
 def _count_matches(gold: Counter, predicted: Counter) -> tuple[int, int, int]:
     tp = sum((gold & predicted).values())
     return tp, sum(predicted.values()) - tp, sum(gold.values()) - tp
 
 
 def _score_pair(gold: MeetingItem, predicted: MeetingItem, counts: Counts) -> None:
+    counts.name_correct += gold.name == predicted.name
+    counts.convener_correct += gold.convener == predicted.convener
     counts.date_correct += gold.date == predicted.date
     counts.year_correct += (gold.date or "")[:4] == (predicted.date or "")[:4]
+    counts.time_of_day_correct += gold.time_of_day == predicted.time_of_day
     counts.level_correct += gold.level == predicted.level
     counts.jurisdiction_correct += gold.jurisdiction == predicted.jurisdiction
     tp, fp, fn = _count_matches(_speaker_pairs(gold), _speaker_pairs(predicted))
@@ -331,13 +402,20 @@ def _score_pair(gold: MeetingItem, predicted: MeetingItem, counts: Counts) -> No
     counts.name_tp += tp
     counts.name_fp += fp
     counts.name_fn += fn
+    tp, fp, fn = _count_matches(_speaker_titles(gold), _speaker_titles(predicted))
+    counts.title_tp += tp
+    counts.title_fp += fp
+    counts.title_fn += fn
     matched = align_requirements(gold.requirements, predicted.requirements)
     counts.requirement_tp += len(matched)
     counts.requirement_fp += len(predicted.requirements) - len(matched)
     counts.requirement_fn += len(gold.requirements) - len(matched)
-    counts.category_correct += sum(
-        gold.requirements[g].category == predicted.requirements[p].category for g, p in matched
-    )
+    for g, p in matched:
+        gold_item, predicted_item = gold.requirements[g], predicted.requirements[p]
+        counts.category_correct += gold_item.category == predicted_item.category
+        counts.ordinal_correct += gold_item.ordinal == predicted_item.ordinal
+        counts.section_correct += gold_item.section == predicted_item.section
+        counts.text_correct += gold_item.text == predicted_item.text
 
 
 def _score_unmatched(meeting: MeetingItem, counts: Counts, *, is_gold: bool) -> None:
@@ -345,32 +423,62 @@ def _score_unmatched(meeting: MeetingItem, counts: Counts, *, is_gold: bool) -> 
     positives (predicted); its date, level and jurisdiction simply never count as correct."""
     pairs = sum(_speaker_pairs(meeting).values())
     names = len(meeting.speakers)
+    titles = sum(_speaker_titles(meeting).values())
     requirements = len(meeting.requirements)
     if is_gold:
         counts.speaker_fn += pairs
         counts.name_fn += names
+        counts.title_fn += titles
         counts.requirement_fn += requirements
     else:
         counts.speaker_fp += pairs
         counts.name_fp += names
+        counts.title_fp += titles
         counts.requirement_fp += requirements
 
 
-def score_document(gold: Prediction, predicted: Prediction) -> Counts:
-    """The counts of one document."""
-    counts = Counts(gold_meetings=len(gold.meetings), predicted_meetings=len(predicted.meetings))
+UNKNOWN_LEVEL = "no level"
+
+
+def score_document_levels(gold: Prediction, predicted: Prediction) -> dict[str, Counts]:
+    """The counts of one document's meetings per level (gold level; a predicted meeting with no
+    gold partner under its own level)."""
+    levels: dict[str, Counts] = {}
+
+    def at(level: str | None) -> Counts:
+        return levels.setdefault(level or UNKNOWN_LEVEL, Counts())
+
     pairs = align_meetings(gold.meetings, predicted.meetings)
-    counts.matched_meetings = len(pairs)
     for g, p in pairs:
+        counts = at(gold.meetings[g].level)
+        counts.matched_meetings += 1
+        counts.predicted_meetings += 1
         _score_pair(gold.meetings[g], predicted.meetings[p], counts)
     matched_gold = {g for g, _ in pairs}
     matched_pred = {p for _, p in pairs}
     for g, meeting in enumerate(gold.meetings):
+        at(meeting.level).gold_meetings += 1
         if g not in matched_gold:
-            _score_unmatched(meeting, counts, is_gold=True)
+            _score_unmatched(meeting, at(meeting.level), is_gold=True)
     for p, meeting in enumerate(predicted.meetings):
         if p not in matched_pred:
-            _score_unmatched(meeting, counts, is_gold=False)
+            at(meeting.level).predicted_meetings += 1
+            _score_unmatched(meeting, at(meeting.level), is_gold=False)
+    return levels
+
+
+def _score_flags(gold: Prediction, predicted: Prediction, counts: Counts) -> None:
+    counts.flag_tp += len(gold.quality_flags & predicted.quality_flags)
+    counts.flag_fp += len(predicted.quality_flags - gold.quality_flags)
+    counts.flag_fn += len(gold.quality_flags - predicted.quality_flags)
+
+
+def score_document(gold: Prediction, predicted: Prediction) -> Counts:
+    """The counts of one document (its meetings at every level, and its quality flags)."""
+    counts = Counts()
+    for level_counts in score_document_levels(gold, predicted).values():
+        counts.add(level_counts)
+    _score_flags(gold, predicted, counts)
     return counts
 
 
@@ -386,36 +494,55 @@ def score(
     given = [_as_prediction(item) for item in predicted.values()]
     predicted_fields = frozenset.intersection(*(p.fields for p in given)) if given else ALL_FIELDS
     documents: dict[str, Counts] = {}
+    levels: dict[str, Counts] = {}
     total = Counts()
     for doc_id in sorted(hand):
-        counts = score_document(
-            from_annotation(hand[doc_id]), _as_prediction(predicted.get(doc_id))
-        )
+        gold, prediction = from_annotation(hand[doc_id]), _as_prediction(predicted.get(doc_id))
+        counts = Counts()
+        for level, level_counts in score_document_levels(gold, prediction).items():
+            levels.setdefault(level, Counts()).add(level_counts)
+            counts.add(level_counts)
+        _score_flags(gold, prediction, counts)
         documents[doc_id] = counts
         total.add(counts)
-    return Scores(fields=predicted_fields, documents=documents, total=total)
+    return Scores(fields=predicted_fields, documents=documents, total=total, levels=levels)
 
 
 # --- Report --------------------------------------------------------------------------------------
 
-_COLUMNS = (
+_MEETING_COLUMNS = (
     ("Meetings P / R / F1", "meetings"),
+    ("Name", "name"),
+    ("Convener", "convener"),
     ("Date", "date"),
     ("Year", "year"),
+    ("Time of day", "time_of_day"),
     ("Level", "level"),
     ("Jurisdiction", "jurisdiction"),
     ("Speakers (name, role) P / R / F1", "speakers"),
     ("Speaker names F1", "speaker_names"),
+    ("Titles (name, title) P / R / F1", "speaker_titles"),
+)
+_REQUIREMENT_COLUMNS = (
     ("Requirements P / R / F1", "requirements"),
+    ("Ordinal", "ordinal"),
+    ("Section", "section"),
+    ("Text", "text"),
     ("Category", "category"),
+    ("Quality flags P / R / F1", "quality_flags"),
 )
 
 _NOTES = (
-    "Micro-averaged over gold meetings (date, year, level, jurisdiction: accuracy) and over "
-    "items (speakers, requirements: precision / recall / F1). Meetings are aligned one-to-one by "
+    "These are development figures: the rules were written on these seed reports. "
+    "Micro-averaged over gold meetings (name, convener, date, year, time of day, level, "
+    "jurisdiction: accuracy, exact values) and over items (speakers, titles, requirements, "
+    "quality flags: precision / recall / F1). Meetings are aligned one-to-one by "
     "overlapping evidence, then by equal (level, date). A requirement matches when its raw "
-    "evidence span has IoU ≥ 0.5 with the gold one; category accuracy is over matched "
-    "requirements. n/a: the annotator does not predict that field. Peers are given the gold "
+    "evidence span has IoU ≥ 0.5 with the gold one; ordinal, section, text and category "
+    "accuracies are over matched requirements. Per level: each gold meeting under its gold "
+    "level, a predicted meeting with no gold partner under its own (quality flags belong to "
+    "documents, so they are not counted per level). n/a: the annotator does not predict that "
+    "field. Peers are given the gold "
     "meetings' passages (dates: the paragraph of the meeting's evidence, with the publication "
     "date as time base when the manifest has one; speakers: every person name tagged in the "
     "meeting's passage, as a speaker who spoke), so their meeting alignment is not scored."
@@ -436,47 +563,76 @@ def _number(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-def _table(first: str, rows: Sequence[tuple[str, int, dict[str, Any]]]) -> list[str]:
-    header = [first, "Gold meetings", *(title for title, _ in _COLUMNS)]
+def _table(
+    first: str, rows: Sequence[tuple[str, int, dict[str, Any]]], columns=_MEETING_COLUMNS
+) -> list[str]:
+    header = [first, "Gold meetings", *(title for title, _ in columns)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for label, gold_meetings, values in rows:
-        cells = [label, str(gold_meetings), *(_cell(values[key], key) for _, key in _COLUMNS)]
+        cells = [label, str(gold_meetings), *(_cell(values[key], key) for _, key in columns)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
+def _tables(title: str, first: str, rows: Sequence[tuple[str, int, dict[str, Any]]]) -> list[str]:
+    """Meetings and speakers, then requirements and flags: one table would be too wide."""
+    return [
+        f"**{title}**: meetings and speakers",
+        "",
+        *_table(first, rows),
+        "",
+        f"**{title}**: requirements and quality flags",
+        "",
+        *_table(first, rows, _REQUIREMENT_COLUMNS),
+        "",
+    ]
+
+
 def render_markdown(results: Mapping[str, Scores]) -> str:
-    """One table of every annotator (rules first, then peers, in the given order), then the
-    rules per document."""
+    """The seed reports: every annotator (rules first, then peers, in the given order), then the
+    rules per level and per document."""
     rows = [(name, s.total.gold_meetings, s.metrics()) for name, s in results.items()]
-    lines = ["**All documents** (micro-averaged)", "", *_table("Annotator", rows), ""]
+    lines = _tables("Seed reports, all documents (micro-averaged)", "Annotator", rows)
     rules = results.get(RULES)
     if rules is not None:
+        per_level = [
+            (level, counts.gold_meetings, rules.level_metrics(level))
+            for level, counts in sorted(rules.levels.items(), key=_level_key)
+        ]
+        lines += _tables("Seed reports, rules per level", "Level", per_level)
         per_doc = [
             (f"`{doc_id}`", counts.gold_meetings, rules.metrics(doc_id))
             for doc_id, counts in sorted(rules.documents.items())
         ]
-        lines += ["**Rules per document**", "", *_table("Document", per_doc), ""]
+        lines += _tables("Seed reports, rules per document", "Document", per_doc)
     lines.append(_NOTES)
     return "\n".join(lines) + "\n"
 
 
-def report_data(results: Mapping[str, Scores]) -> dict[str, Any]:
-    """The content of ``reports/evaluation.json``: numbers per annotator and the tables."""
+def report_data(
+    results: Mapping[str, Scores], sets: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The content of ``reports/evaluation.json``: numbers per annotator and the seed tables,
+    and under ``sets`` the report sets' entries (figures and tables only, never texts; see
+    :func:`covidmeet_ds.evalset.set_report`)."""
     return {
         "annotators": {name: scores.to_dict() for name, scores in results.items()},
         "markdown": render_markdown(results),
+        "sets": dict(sets or {}),
     }
 
 
-def report_json(results: Mapping[str, Scores]) -> str:
+def report_json(results: Mapping[str, Scores], sets: Mapping[str, Any] | None = None) -> str:
     """The report as deterministic JSON text (sorted keys, UTF-8 as is, trailing newline)."""
-    return json.dumps(report_data(results), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    data = report_data(results, sets)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_report(path: Path, results: Mapping[str, Scores]) -> None:
+def write_report(
+    path: Path, results: Mapping[str, Scores], sets: Mapping[str, Any] | None = None
+) -> None:
     """Write the report to ``path`` (normally ``reports/evaluation.json``), atomically."""
-    write_text_atomic(Path(path), report_json(results))
+    write_text_atomic(Path(path), report_json(results, sets))
 
 
 __all__ = [

@@ -36,6 +36,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
+from .evalset import PredictedMeeting
 from .evaluate import MeetingItem, Prediction, SpeakerItem
 from .models import Annotation
 from .text.normalise import NormalisedText, normalise
@@ -223,6 +224,64 @@ def jionlp_dates(gold: Annotation, raw: str, published: date | None) -> Predicti
     return Prediction(meetings=meetings, fields=DATE_FIELDS)
 
 
+# --- Report sets: jionlp's first date and the place of the first sentences ---------------------
+
+FIRST_SENTENCES = 2
+"""How many sentences of a report the location baseline reads."""
+
+REPORT_FIELDS = frozenset({"date", "level", "jurisdiction"})
+_SENTENCE_END = re.compile(r"[。!?！？\n]")
+
+
+def first_sentences(text: str, count: int = FIRST_SENTENCES) -> str:
+    """The text up to the end of its ``count``-th sentence."""
+    end = 0
+    for _ in range(count):
+        found = _SENTENCE_END.search(text, end)
+        if found is None:
+            return text
+        end = found.end()
+    return text[:end]
+
+
+def jionlp_place(text: str) -> tuple[str, str]:
+    """(level, jurisdiction) of the lowest unit jionlp's location parser finds in ``text``: a
+    county-level unit → county, a city that is not a municipality → prefectural, a province →
+    provincial, nothing → national (中华人民共和国)."""
+    jio = _jionlp()
+    with _quiet_jionlp():
+        found = jio.parse_location(text)
+    province, city, county = (found.get(key) for key in ("province", "city", "county"))
+    if county:
+        return "county", county
+    if city and city != province:
+        return "prefectural", city
+    if province:
+        return "provincial", province
+    return "national", "中华人民共和国"
+
+
+def jionlp_report_meeting(text: str, published: date | None) -> PredictedMeeting:
+    """The naive baseline of a report: jionlp's first date of the whole text (publication date
+    as time base), and the place jionlp's location parser finds in its first sentences."""
+    level, jurisdiction = jionlp_place(first_sentences(text))
+    return PredictedMeeting(
+        date=jionlp_date(text, published), level=level, jurisdiction=jurisdiction
+    )
+
+
+REPORT_PEERS: dict[str, tuple[Callable[[str, date | None], PredictedMeeting], frozenset[str]]] = {
+    "jionlp (first date; place of first sentences)": (jionlp_report_meeting, REPORT_FIELDS),
+}
+"""Baselines of the report sets: name → (guess from text and publication date, fields)."""
+
+
+def report_peers() -> dict[str, tuple[Callable[[str, date | None], PredictedMeeting], frozenset]]:
+    """The report-set baselines; raises :class:`PeerUnavailable` when jionlp is missing."""
+    _jionlp()
+    return dict(REPORT_PEERS)
+
+
 # --- Speakers: jieba and jiojio ------------------------------------------------------------------
 
 
@@ -306,10 +365,13 @@ def run_peers(
 __all__ = [
     "DATE_FIELDS",
     "PEERS",
+    "REPORT_FIELDS",
+    "REPORT_PEERS",
     "SPEAKER_FIELDS",
     "GoldPlace",
     "PeerUnavailable",
     "available",
+    "first_sentences",
     "gold_places",
     "jieba_names",
     "jieba_speakers",
@@ -317,5 +379,8 @@ __all__ = [
     "jiojio_speakers",
     "jionlp_date",
     "jionlp_dates",
+    "jionlp_place",
+    "jionlp_report_meeting",
+    "report_peers",
     "run_peers",
 ]

@@ -22,6 +22,7 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
+from ..evalset import NOTES as REPORT_SET_NOTES
 from ..models import Annotation, Level
 from ..taxonomy import categories, taxonomy_markdown
 from .features import CONFIGS, SPLITS, config_features
@@ -246,7 +247,9 @@ def _empty_splits_note(stats: SplitStats) -> list[str]:
 
 
 def evaluation_markdown(report: Path) -> str:
-    """The rules-versus-gold table from ``reports/evaluation.json``, when it exists."""
+    """The evaluation section from ``reports/evaluation.json``, when it exists: the seed tables
+    (development figures: the rules were written on those reports), then the table of each
+    report set outside the corpus, with its baseline."""
     if not report.is_file():
         return (
             "No rule annotations have been evaluated yet: this section is filled from "
@@ -256,7 +259,30 @@ def evaluation_markdown(report: Path) -> str:
     table = data.get("markdown")
     if not isinstance(table, str):
         raise ValueError(f"{report}: expected a 'markdown' table")
-    return table
+    sections = [
+        "### Seed reports (development figures)\n\n"
+        "The rules were written on these reports: their figures show what the rules were fitted "
+        "to, not how they generalise.\n\n" + table
+    ]
+    sets = data.get("sets", {})
+    if not isinstance(sets, dict):
+        raise ValueError(f"{report}: expected 'sets' to map set names to entries")
+    if sets:
+        sections.append(
+            "### Report sets outside the corpus\n\n"
+            "Real or written reports the rules were not built on, labelled by reading (meeting "
+            "or not, dates, level, people and roles, the first characters of each directive), "
+            "scored by `covidmeet-ds evaluate --devset DIR`, with a naive baseline in the same "
+            "table."
+        )
+    for name, entry in sorted(sets.items()):
+        markdown = entry.get("markdown") if isinstance(entry, dict) else None
+        if not isinstance(markdown, str):
+            raise ValueError(f"{report}: expected a 'markdown' table for set {name!r}")
+        sections.append(markdown.rstrip("\n"))
+    if sets:
+        sections.append(REPORT_SET_NOTES)
+    return "\n\n".join(section.rstrip("\n") for section in sections) + "\n"
 
 
 def render_card(prose: str, front: str, figures: str, evaluation: str) -> str:
