@@ -92,10 +92,11 @@ def _rules_annotate(text: str, published: date | None):
 
 
 def _rules_keep(text: str, published: date | None) -> str | None:
-    from .rules.reports import classify, prefilter
-    from .text.normalise import normalise
+    from .rules.context import ReportContext
+    from .rules.registry import drop_reason
+    from .rules.reports import prefilter
 
-    return prefilter(text) or classify(normalise(text))
+    return prefilter(text) or drop_reason(ReportContext.from_raw(text, published))
 
 
 def _score_sets(args: argparse.Namespace) -> tuple[dict, list] | None:
@@ -119,7 +120,7 @@ def _score_sets(args: argparse.Namespace) -> tuple[dict, list] | None:
             peers = report_peers()
         except PeerUnavailable as error:
             print(f"report-set peers skipped: {error}", file=sys.stderr)
-    fingerprint = evalset.rules_fingerprint(Path(__file__).parent)
+    fingerprint = evalset.rules_fingerprint()
     entries: dict = {}
     failures: list = []
     for report_set in sets:
@@ -181,7 +182,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     previous = (
         json.loads(report.read_text(encoding="utf-8")).get("sets", {}) if report.is_file() else {}
     )
-    sets, stale = merge_sets(previous, fresh_sets, rules_fingerprint(Path(__file__).parent))
+    sets, stale = merge_sets(previous, fresh_sets, rules_fingerprint())
     for name in stale:
         print(
             f"report set {name!r} left out of {report}: scored with other rules "

@@ -25,7 +25,6 @@ Protocol (also printed under the tables):
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 from collections import Counter
@@ -48,6 +47,7 @@ from pydantic import (
 from .corpus import InputError, YamlDocument, decode_utf8, parse_yaml
 from .models import Annotation, Level, Role
 from .rules.reports import DROP_REASONS
+from .text.punctuation import fold_width
 from .validate import Problem, field_path, schema_problems
 
 LEVELS: tuple[str, ...] = get_args(Level)
@@ -81,7 +81,9 @@ def _day_of(value: str) -> date:
     return date.fromisoformat(value[:10])
 
 
-def _check_day(value: str) -> str:
+def _check_day(value: str | None) -> str | None:
+    if value is None:
+        return None
     try:
         _day_of(value)
     except ValueError as error:
@@ -93,8 +95,9 @@ class Report(_Forbid):
     """One line of ``<name>.jsonl``."""
 
     id: NonEmpty
-    pub_date: str
-    """Publication (or broadcast) date and optionally time: ``2020-01-26 19:13:02``."""
+    pub_date: str | None
+    """Publication (or broadcast) date and optionally time: ``2020-01-26 19:13:02``; null when
+    the page gives none."""
     title: str
     text: NonEmpty
     url: str | None = None
@@ -103,8 +106,8 @@ class Report(_Forbid):
     _pub_date_is_a_day = field_validator("pub_date")(_check_day)
 
     @property
-    def published(self) -> date:
-        return _day_of(self.pub_date)
+    def published(self) -> date | None:
+        return None if self.pub_date is None else _day_of(self.pub_date)
 
 
 class GoldPerson(_Forbid):
@@ -148,10 +151,16 @@ class GoldMeeting(_Forbid):
 
 
 class GoldItem(_Forbid):
-    pub_date: str
+    pub_date: str | None
     prevention_meeting: bool
     why: str | None = None
     """Free text: why the item is not a prevention-meeting report."""
+    width: Literal["full", "half", "mixed"] | None = None
+    """Optional: the punctuation width the item is written in (our written set)."""
+    forms: list[NonEmpty] = []
+    """Optional: the writing forms the item exercises (dateline, passive, …), for breakdowns."""
+    unit_level: Level | None = None
+    """Optional, for negatives: the level of the body the near-miss is about."""
     reason: GoldReason | None = None
     """Optional, for negatives: the crawl filter's drop reason the item deserves."""
     meetings: list[GoldMeeting] = []
@@ -265,7 +274,8 @@ def _pair(name: str, reports: list[Report], gold: dict[str, GoldItem], gold_file
         if item is None:
             problems.append(Problem(gold_file, 1, 1, report.id, "no gold for this report"))
             continue
-        if _day_of(item.pub_date) != report.published:
+        gold_day = None if item.pub_date is None else _day_of(item.pub_date)
+        if gold_day != report.published:
             message = f"pub_date {item.pub_date} differs from the report's {report.pub_date}"
             problems.append(Problem(gold_file, 1, 1, f"{report.id}.pub_date", message))
         items.append(LabelledReport(report, item))
@@ -313,27 +323,15 @@ def load_report_sets(directory: Path) -> list[ReportSet]:
     return [load_report_set(path) for path in jsonls]
 
 
-def rules_fingerprint(package: Path) -> str:
-    """sha256 over the sources and data the annotation depends on: a set scored with another
-    fingerprint is stale."""
-    digest = hashlib.sha256()
-    files = [package / "annotate.py", package / "models.py"]
-    for folder in ("rules", "text", "data"):
-        files += sorted(p for p in (package / folder).rglob("*") if p.suffix in (".py", ".yaml"))
-    for path in files:
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+def rules_fingerprint() -> str:
+    """The rules' versions in one string (``registry.rule_versions``): a set scored with
+    another fingerprint is stale."""
+    from .rules.registry import rule_versions
+
+    return ",".join(f"{name}:{version}" for name, version in sorted(rule_versions().items()))
 
 
 # --- What is scored ------------------------------------------------------------------------------
-
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-
-
-def fold_width(text: str) -> str:
-    """Full-width ASCII (U+FF01–U+FF5E) to half-width; 。、“” and everything else kept."""
-    return text.translate(_FULL_WIDTH)
 
 
 @dataclass(frozen=True)
@@ -1066,7 +1064,6 @@ __all__ = [
     "align",
     "convener_overlap",
     "failure_patterns",
-    "fold_width",
     "from_annotation",
     "iter_sets",
     "load_report_set",
