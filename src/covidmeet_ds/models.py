@@ -26,13 +26,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .taxonomy import category_names, provincial_names
+from .taxonomy import category_names, provinces, provincial_names
 from .text import PINYIN_READING, to_simplified
 
 DATE_WINDOW = (date(2019, 12, 1), date(2023, 12, 31))
 """Meetings about COVID-19 prevention fall in this window; dates outside it are errors."""
 
-PROVINCE_LEVEL_MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})
+PROVINCE_LEVEL_MUNICIPALITIES = frozenset(p.name for p in provinces() if p.kind == "municipality")
+"""北京市, 天津市, 上海市, 重庆市 (from the gazetteer)."""
 
 DOC_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 """Lower-case ASCII letters, digits and single inner hyphens: safe as a file name everywhere."""

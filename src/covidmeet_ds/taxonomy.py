@@ -1,7 +1,9 @@
-"""Requirement categories and the gazetteer of provincial-level divisions, read from package data.
+"""Requirement categories and the provincial-level divisions, read from package data.
 
-Both lists live in YAML under ``covidmeet_ds/data`` so that code, JSON Schema, guidelines and
-(later) Parquet class labels are all derived from one place.
+The categories live in YAML under ``covidmeet_ds/data`` so that code, JSON Schema, guidelines and
+(later) Parquet class labels are all derived from one place. The provinces are the provincial
+units of the gazetteer (:mod:`covidmeet_ds.places`) with their official one-character
+abbreviations (``data/provinces.yaml``).
 """
 
 from __future__ import annotations
@@ -9,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Annotated
 
 import yaml
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from .places import gazetteer
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,37 @@ def category_names() -> tuple[str, ...]:
     return tuple(category.name for category in categories())
 
 
+class _Abbreviation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Annotated[str, StringConstraints(pattern=r"^\d{2}0000$")]
+    name: str
+    abbreviation: Annotated[str, StringConstraints(min_length=1, max_length=1)]
+
+
+class _Abbreviations(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    abbreviations: tuple[_Abbreviation, ...]
+
+
 @cache
 def provinces() -> tuple[Province, ...]:
-    """The 34 provincial-level divisions of China."""
-    return tuple(Province(**row) for row in read_data("provinces.yaml")["provinces"])
+    """The provincial-level divisions of China (34), in the gazetteer's order of codes."""
+    table = _Abbreviations(**read_data("provinces.yaml")).abbreviations
+    by_code = {row.code: row for row in table}
+    provincial = gazetteer().provincial()
+    if set(by_code) != {division.code for division in provincial}:
+        raise ValueError("provinces.yaml must give one abbreviation to each provincial unit")
+    rows = []
+    for division in provincial:
+        row = by_code[division.code]
+        if row.name != division.name:
+            raise ValueError(f"provinces.yaml: {row.code} is {division.name}, not {row.name}")
+        rows.append(
+            Province(division.name, division.short_forms[0], row.abbreviation, division.kind)
+        )
+    return tuple(rows)
 
 
 @cache
