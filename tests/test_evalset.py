@@ -333,6 +333,7 @@ def _annotation(text: str, meetings: list[dict[str, Any]]) -> Annotation:
             "doc_id": "report",
             "annotator": "rule",
             "annotator_version": "test",
+            "rules": ["test:000000000000"],
             "raw_sha256": hashlib.sha256(text.encode()).hexdigest(),
             "meetings": [
                 {

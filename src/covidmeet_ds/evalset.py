@@ -122,7 +122,7 @@ class GoldMeeting(_Forbid):
     convener: str | None
     """The convening body as written."""
     jurisdiction: str | None = None
-    """Optional: the official full name of the area governed (湖北省, 武汉市, 江夏区); null is
+    """Optional: the official full name of the area governed (江西省, 赣州市, 瑞金市); null is
     allowed for a national meeting. Scored only where the gold gives it."""
     people: list[GoldPerson]
     unnamed_speaker: bool

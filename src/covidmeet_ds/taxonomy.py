@@ -1,4 +1,7 @@
-"""Requirement categories and the gazetteer of provincial-level divisions, read from package data.
+"""Requirement categories and the provincial-level divisions, read from package data.
+
+The provinces are the provincial units of the gazetteer (:mod:`covidmeet_ds.places`) with their
+official one-character abbreviations (``data/provinces.yaml``).
 
 Both lists live in YAML under ``covidmeet_ds/data`` so that code, JSON Schema, guidelines and
 (later) Parquet class labels are all derived from one place.
@@ -8,10 +11,12 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from .places import gazetteer
 
 
 class DataFile(BaseModel):
@@ -51,8 +56,14 @@ class _Taxonomy(DataFile):
     categories: tuple[Category, ...]
 
 
-class _Provinces(DataFile):
-    provinces: tuple[Province, ...]
+class _Abbreviation(DataFile):
+    code: Annotated[str, StringConstraints(pattern=r"^\d{2}0000$")]
+    name: str
+    abbreviation: Annotated[str, StringConstraints(min_length=1, max_length=1)]
+
+
+class _Abbreviations(DataFile):
+    abbreviations: tuple[_Abbreviation, ...]
 
 
 def read_data(name: str) -> dict:
@@ -88,8 +99,25 @@ def category_names() -> tuple[str, ...]:
 
 @cache
 def provinces() -> tuple[Province, ...]:
-    """The 34 provincial-level divisions of China."""
-    return load_data("provinces.yaml", _Provinces).provinces
+    """The provincial-level divisions of China (34), in the gazetteer's order of codes."""
+    by_code = {row.code: row for row in load_data("provinces.yaml", _Abbreviations).abbreviations}
+    provincial = gazetteer().provincial()
+    if set(by_code) != {division.code for division in provincial}:
+        raise DataFileError("provinces.yaml must give one abbreviation to each provincial unit")
+    rows = []
+    for division in provincial:
+        row = by_code[division.code]
+        if row.name != division.name:
+            raise DataFileError(f"provinces.yaml: {row.code} is {division.name}, not {row.name}")
+        rows.append(
+            Province(
+                name=division.name,
+                short=division.short_forms[0],
+                abbreviation=row.abbreviation,
+                kind=division.kind,
+            )
+        )
+    return tuple(rows)
 
 
 @cache
