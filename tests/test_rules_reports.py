@@ -225,10 +225,28 @@ def test_without_a_stated_purpose_the_share_of_epidemic_sentences_decides() -> N
         ("应对疫情影响稳外贸的举措", False),
         ("统筹推进疫情防控和稳就业工作电视电话会议", False),
         ("春季农业生产工作", False),
+        ("分析研判疫情输入风险", True),
+        ("防范化解重大风险", False),
+        ("安全隐患排查整治", False),
     ],
 )
 def test_names_prevention(phrase: str, names: bool) -> None:
     assert names_prevention(phrase) is names
+
+
+@WIDTHS
+def test_a_meeting_named_in_the_held_clause_is_a_prevention_meeting(widen) -> None:
+    held = "乡党委书记主持召开全乡疫情防控工作调度会"
+    text = widen("5日," + held + ",乡长通报了返乡人员排查情况。" + PADDING)
+    doc, span = _whole_text_meeting(text, held)
+    assert is_prevention_meeting(doc, span)
+
+
+def test_a_meeting_that_only_sets_the_time_is_mentioned_not_reported() -> None:
+    held = "全省疫情防控工作电视电话会议召开"
+    text = held + "后,各县区迅速传达学习会议精神,部署本地疫情防控工作。" + EPIDEMIC_PADDING
+    doc, span = _whole_text_meeting(text, held)
+    assert classify(ReportContext.of(doc, meetings=(span,))) == "meeting_mentioned"
 
 
 def test_a_misspelt_key_in_the_cue_file_raises(monkeypatch) -> None:

@@ -20,7 +20,8 @@ cheapest test first:
 ``press_conference``    no meeting held, but a press conference or briefing;
 ``inspection``          no meeting held; the report leads with a leader's inspection visit;
 ``written_instruction`` no meeting held, but a leader's written instruction or a circular;
-``meeting_mentioned``   no meeting held; the report only refers to a meeting (传达学习会议精神);
+``meeting_mentioned``   no meeting held; the report only refers to a meeting (传达学习会议精神,
+                        某会议召开后,各地…);
 ``no_meeting``          no sentence reports a meeting being held.
 
 Is a meeting a prevention meeting? In this order (see :func:`is_prevention_meeting`):
@@ -92,6 +93,8 @@ _SENTENCE_END = re.compile(r"[。!?;\n]")
 _STATEMENT_END = re.compile(r"[。!?\n]")
 """A purpose statement runs to the end of the sentence: ';' separates the purposes it lists."""
 _CLAUSE_BREAK = re.compile(r"[,;:]")
+_MENTIONED_AFTER = re.compile(r"(?:以)?(?:之?后|以来|结束后)")
+"""What follows a held clause that only sets the time of something else (会议召开后)."""
 _LEAD_SENTENCES = 2
 """How many sentences of the body may carry an inspection visit's lead."""
 
@@ -103,6 +106,7 @@ class _CueFile(DataFile):
     epidemic: tuple[str, ...]
     prevention_body: tuple[str, ...]
     prevention_work: tuple[str, ...]
+    epidemic_work: tuple[str, ...]
     balancing: tuple[str, ...]
     purpose_verbs: tuple[str, ...]
     purpose_adverbs: tuple[str, ...]
@@ -123,6 +127,7 @@ class _Cues:
     epidemic_any_script: re.Pattern[str]
     prevention_body: re.Pattern[str]
     prevention_work: re.Pattern[str]
+    epidemic_work: re.Pattern[str]
     balancing: re.Pattern[str]
     epidemic_sentence: re.Pattern[str]
     purpose: re.Pattern[str]
@@ -166,6 +171,7 @@ def _cues() -> _Cues:
         epidemic_any_script=_cue_pattern(epidemic + [to_traditional(w) for w in epidemic]),
         prevention_body=_cue_pattern(data.prevention_body),
         prevention_work=_cue_pattern(data.prevention_work),
+        epidemic_work=_cue_pattern(data.epidemic_work),
         balancing=_cue_pattern(data.balancing),
         epidemic_sentence=_cue_pattern(
             (*data.epidemic, *data.prevention_body, *data.prevention_work)
@@ -200,16 +206,19 @@ def _has_han(text: str, count: int) -> bool:
 
 
 def names_prevention(phrase: str, context: str | None = None) -> bool:
-    """Whether a name or purpose names epidemic prevention work: a prevention body, or a
-    prevention word with an epidemic word in ``context`` (the phrase itself by default), and
-    not only as one side of balancing prevention with other work."""
+    """Whether a name or purpose names epidemic prevention work: a prevention body; a
+    prevention word with an epidemic word in ``context`` (the phrase itself by default); or an
+    epidemic-work word with an epidemic word in the phrase itself. Not when the phrase names
+    prevention only as one side of balancing it with other work."""
     cues = _cues()
     if cues.prevention_body.search(phrase):
         return not _balances(phrase, cues.prevention_body)
-    work = cues.prevention_work.search(phrase)
-    if work is None or cues.epidemic.search(context or phrase) is None:
-        return False
-    return not _balances(phrase, cues.prevention_work)
+    epidemic_here = cues.epidemic.search(phrase) is not None
+    if cues.prevention_work.search(phrase):
+        named = epidemic_here or cues.epidemic.search(context or phrase) is not None
+    else:
+        named = epidemic_here and cues.epidemic_work.search(phrase) is not None
+    return named and not _balances(phrase, cues.epidemic if epidemic_here else cues.prevention_work)
 
 
 def _balances(phrase: str, cue: re.Pattern[str]) -> bool:
@@ -217,6 +226,20 @@ def _balances(phrase: str, cue: re.Pattern[str]) -> bool:
     balance = _cues().balancing.search(phrase)
     hits = [hit.start() for hit in cue.finditer(phrase)]
     return balance is not None and bool(hits) and all(hit > balance.start() for hit in hits)
+
+
+def _names(text: str, span: MeetingSpan) -> Iterator[str]:
+    """The meeting's name and convener, and the part of the held clause that writes them: after
+    the held verb (县委召开…会议, 主持召开…会议), or before it when only that part names a
+    meeting (…调度会在某地召开). Not a presider's title chain (…指挥长某某主持召开…)."""
+    yield from (part for part in (span.convener, span.name) if part)
+    held = text[span.held_start : span.held_end]
+    verb = _HELD_VERB.search(held)
+    if verb is None:
+        yield held
+        return
+    after = held[verb.end() :]
+    yield after if "会" in after else held[: verb.start()]
 
 
 def _statement(text: str, span: MeetingSpan) -> str:
@@ -255,8 +278,7 @@ def _epidemic_share(text: str, span: MeetingSpan) -> float:
 def is_prevention_meeting(doc: NormalisedText, span: MeetingSpan) -> bool:
     """Whether the meeting is held to work on the epidemic (see the module's docstring)."""
     text = doc.text
-    name = " ".join(part for part in (span.convener, span.name) if part)
-    if name and names_prevention(name):
+    if any(names_prevention(name) for name in _names(text, span)):
         return True
     statement = _statement(text, span)
     stated = [
@@ -316,6 +338,12 @@ def _why_no_meeting(text: str) -> DropReason:
     return "no_meeting"
 
 
+def _only_mentioned(doc: NormalisedText, span: MeetingSpan) -> bool:
+    """The held clause is the background of what the report tells (…会议召开后,各地传达学习
+    会议精神): the meeting is mentioned, not reported."""
+    return _MENTIONED_AFTER.match(doc.text, span.held_end) is not None
+
+
 def _is_international(doc: NormalisedText, span: MeetingSpan) -> bool:
     held = doc.text[span.held_start : span.held_end]
     return _cues().international.search(held) is not None
@@ -332,7 +360,10 @@ def classify(ctx: ReportContext) -> DropReason | None:
         return "not_epidemic"
     if not ctx.meetings:
         return _why_no_meeting(doc.text)
-    domestic = [span for span in ctx.meetings if not _is_international(doc, span)]
+    reported = [span for span in ctx.meetings if not _only_mentioned(doc, span)]
+    if not reported:
+        return "meeting_mentioned"
+    domestic = [span for span in reported if not _is_international(doc, span)]
     if not domestic:
         return "international"
     governed = [span for span in domestic if extract_level(ctx, span) is not None]
