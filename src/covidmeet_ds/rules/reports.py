@@ -27,12 +27,14 @@ cheapest test first:
 Is a meeting a prevention meeting? In this order (see :func:`is_prevention_meeting`):
 
 1. its name or convener names prevention work (疫情防控工作会议, 应对疫情工作领导小组会议,
-   联防联控机制, 防控指挥部) → yes;
-2. its stated purpose, the clauses that follow its held clause (召开会议,研究部署…;
+   联防联控机制, 防控指挥部; a bare 领导小组会议 is the group named in the presider's title
+   chain) → yes;
+2. a session numbered by term and sitting (…届…次会议) whose name does not → no;
+3. its stated purpose, the clauses that follow its held clause (召开会议,研究部署…;
    分析…形势;听取…汇报) or open the next sentence with the meeting (会议传达…,研究…): if
    one names prevention work → yes; if some state a purpose and none names prevention work
    (审议《…》, 部署春季农业生产) → no;
-3. without a stated purpose, the passage decides: it is a prevention meeting when at least
+4. without a stated purpose, the passage decides: it is a prevention meeting when at least
    :data:`PREVENTION_SHARE` of its sentences speak of the epidemic.
 
 A name or purpose that names prevention only as one side of balancing it with other work
@@ -93,6 +95,12 @@ _SENTENCE_END = re.compile(r"[。!?;\n]")
 _STATEMENT_END = re.compile(r"[。!?\n]")
 """A purpose statement runs to the end of the sentence: ';' separates the purposes it lists."""
 _CLAUSE_BREAK = re.compile(r"[,;:]")
+_BARE_NAME = re.compile(r"(?P<body>[^\W\d_]{2,6}?)(?:全体|专题|扩大)?会议$")
+"""A meeting name that is only a body word (领导小组会议, 指挥部全体会议)."""
+_SESSION = re.compile(r"届[^,;。]{0,20}?次")
+"""A session numbered by term and sitting (十三届全国人大三次会议, 第十届委员会第五次主席会议):
+a people's congress, a CPPCC or a party committee in plenary session holds to its statutory
+agenda; unless its name names prevention, the epidemic is background there."""
 _MENTIONED_AFTER = re.compile(r"(?:以)?(?:之?后|以来|结束后)")
 """What follows a held clause that only sets the time of something else (会议召开后)."""
 _LEAD_SENTENCES = 2
@@ -107,6 +115,7 @@ class _CueFile(DataFile):
     prevention_body: tuple[str, ...]
     prevention_work: tuple[str, ...]
     epidemic_work: tuple[str, ...]
+    epidemic_measures: tuple[str, ...]
     balancing: tuple[str, ...]
     purpose_verbs: tuple[str, ...]
     purpose_adverbs: tuple[str, ...]
@@ -174,13 +183,19 @@ def _cues() -> _Cues:
         epidemic_work=_cue_pattern(data.epidemic_work),
         balancing=_cue_pattern(data.balancing),
         epidemic_sentence=_cue_pattern(
-            (*data.epidemic, *data.prevention_body, *data.prevention_work)
+            (
+                *data.epidemic,
+                *data.prevention_body,
+                *data.prevention_work,
+                *data.epidemic_work,
+                *data.epidemic_measures,
+            )
         ),
         purpose=_purpose_pattern(data),
         agenda_sentence=re.compile(rf"会议(?:{adverbs})*(?:{agenda_verbs})"),
         international=_cue_pattern(data.international),
         press_conference=_cue_pattern(data.press_conference),
-        inspection=re.compile(rf"(?:{travel})[^,。;!?]{{1,30}}?(?:{inspection})"),
+        inspection=re.compile(rf"(?:{travel})[^。;!?]{{0,30}}?(?:{inspection})"),
         instruction=_cue_pattern(data.instruction),
         meeting_mentioned=_cue_pattern(data.meeting_mentioned),
         non_government=re.compile(rf"(?:{alternation(data.non_government)})(?:召开|举行)"),
@@ -239,7 +254,28 @@ def _names(text: str, span: MeetingSpan) -> Iterator[str]:
         yield held
         return
     after = held[verb.end() :]
-    yield after if "会" in after else held[: verb.start()]
+    if "会" not in after:
+        yield held[: verb.start()]
+        return
+    yield after
+    referred = _bare_body(after, held[: verb.start()])
+    if referred:
+        yield referred
+
+
+def _bare_body(name: str, before: str) -> str | None:
+    """The body a bare meeting name refers back to: 主持召开领导小组会议 after a title chain
+    that names …疫情工作领导小组组长 means that group. The title of the chain (between 、 or ,)
+    that holds the name's body word, if there is one."""
+    stem = _BARE_NAME.match(name)
+    if stem is None:
+        return None
+    at = before.rfind(stem.group("body"))
+    if at < 0:
+        return None
+    start = max(before.rfind(mark, 0, at) for mark in "、,") + 1
+    end = min((i for i in (before.find(m, at) for m in "、,") if i >= 0), default=len(before))
+    return before[start:end]
 
 
 def _statement(text: str, span: MeetingSpan) -> str:
@@ -278,8 +314,11 @@ def _epidemic_share(text: str, span: MeetingSpan) -> float:
 def is_prevention_meeting(doc: NormalisedText, span: MeetingSpan) -> bool:
     """Whether the meeting is held to work on the epidemic (see the module's docstring)."""
     text = doc.text
-    if any(names_prevention(name) for name in _names(text, span)):
+    names = list(_names(text, span))
+    if any(names_prevention(name) for name in names):
         return True
+    if any(_SESSION.search(name) for name in names):
+        return False
     statement = _statement(text, span)
     stated = [
         purpose for purpose in _purposes(statement) if not _balances(purpose, _cues().epidemic)
