@@ -249,6 +249,44 @@ def test_a_meeting_that_only_sets_the_time_is_mentioned_not_reported() -> None:
     assert classify(ReportContext.of(doc, meetings=(span,))) == "meeting_mentioned"
 
 
+def test_a_bare_group_meeting_is_the_group_the_presider_leads() -> None:
+    held = "6日,副省长、省应对新冠肺炎疫情工作领导小组副组长赵某某主持召开领导小组会议"
+    doc, span = _whole_text_meeting(held + "。" + PADDING, held)
+    assert is_prevention_meeting(doc, span)
+
+
+def test_a_numbered_session_is_not_a_prevention_meeting_unless_named_so() -> None:
+    held = "县十四届人大常委会第五次会议在县行政中心举行"
+    doc, span = _whole_text_meeting(held + "。" + EPIDEMIC_PADDING, held)
+    assert not is_prevention_meeting(doc, span)
+    held = "市十五届疫情防控工作领导小组第三次会议在市行政中心举行"
+    doc, span = _whole_text_meeting(held + "。" + PADDING, held)
+    assert is_prevention_meeting(doc, span)
+
+
+def test_measures_count_towards_the_share_of_epidemic_sentences() -> None:
+    measures = (
+        "会议要求,要加快收治确诊患者,增派医护人员。要扩大检测范围,做好密切接触者排查。"
+        "要保障口罩和防护服供应。"
+    )
+    doc, span = _whole_text_meeting("9日,指挥部召开会议。" + measures, "指挥部召开会议")
+    assert is_prevention_meeting(doc, span)
+
+
+@WIDTHS
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "8月3日,副县长深入甲镇、乙乡,调研疫情防控和疫苗接种工作。",
+        "10月9日晚,镇党委书记带队对各村疫情防控卡点进行督查,查看值守情况。",
+    ],
+)
+def test_inspection_leads(lead: str, widen) -> None:
+    assert _reason(widen(lead + "他要求,要严格落实来人登记和健康码查验。" + PADDING)) == (
+        "inspection"
+    )
+
+
 def test_a_misspelt_key_in_the_cue_file_raises(monkeypatch) -> None:
     assert load_data("reports.yaml", _CueFile).epidemic
     data = read_data("reports.yaml")
