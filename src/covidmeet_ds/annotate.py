@@ -25,7 +25,16 @@ from .corpus import Layout, modeline, write_text_atomic
 from .models import DOC_ID_PATTERN, Annotation, Meeting, Requirement
 from .rules.context import ReportContext
 from .rules.meetings import MeetingSpan
-from .rules.registry import DATE, LEVEL, REQUIREMENTS, SPEAKERS, RuleError, rule_versions, run
+from .rules.registry import (
+    DATE,
+    LEVEL,
+    REQUIREMENTS,
+    SPEAKERS,
+    RuleError,
+    annotated_meetings,
+    rule_versions,
+    run,
+)
 from .validate import Problem, load_raw_documents, validate_corpus
 
 
@@ -63,7 +72,7 @@ def annotate_context(ctx: ReportContext, *, doc_id: str) -> Annotation:
     """The rule annotation of a report read into ``ctx``. A rule that fails raises
     ``RuleError`` (naming the rule); the caller names the document."""
     meetings: list[Meeting] = []
-    for span in ctx.meetings:
+    for span in annotated_meetings(ctx):
         meeting = annotate_meeting(ctx, span, f"m{len(meetings) + 1}")
         if meeting is not None:
             meetings.append(meeting)

@@ -8,16 +8,19 @@ once, on first use, and kept here, so no rule re-reads the page or re-detects it
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..text.normalise import NormalisedText, normalise
 from .meetings import MeetingSpan, segment
 
 if TYPE_CHECKING:
     from .speakers import ReportPeople
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,18 @@ class ReportContext:
         """The context of a raw report (the text exactly as in ``raw/``)."""
         return cls.of(normalise(raw), published)
 
+    _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
     @property
     def text(self) -> str:
         return self.doc.text
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, once per report and ``key`` (a rule's value for a meeting is asked for
+        by the filter and by ``annotate``; it is computed once)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @cached_property
     def people(self) -> ReportPeople:

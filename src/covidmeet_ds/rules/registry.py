@@ -118,9 +118,17 @@ REPORT_FILTER = ModuleRule("report_filter", reports.classify, depends=(levels,))
 def run(rule: Rule, ctx: ReportContext, span: MeetingSpan) -> Any:
     """``rule.extract(ctx, span)``; any error comes out as ``RuleError`` naming the rule."""
     try:
-        return rule.extract(ctx, span)
+        return ctx.memo((rule.name, span), lambda: rule.extract(ctx, span))
     except Exception as error:
         raise RuleError(rule.name, error) from error
+
+
+def annotated_meetings(ctx: ReportContext) -> tuple[MeetingSpan, ...]:
+    """The meetings ``annotate`` labels: those the filter takes for prevention meetings."""
+    try:
+        return reports.prevention_meetings(ctx)
+    except Exception as error:
+        raise RuleError(REPORT_FILTER.name, error) from error
 
 
 def drop_reason(ctx: ReportContext) -> reports.DropReason | None:
@@ -147,6 +155,7 @@ __all__ = [
     "ModuleRule",
     "Rule",
     "RuleError",
+    "annotated_meetings",
     "content_hash",
     "drop_reason",
     "rule_versions",

@@ -388,9 +388,40 @@ def _is_international(doc: NormalisedText, span: MeetingSpan) -> bool:
     return _cues().international.search(held) is not None
 
 
+_MEETING_STAGES: tuple[DropReason, ...] = (
+    "meeting_mentioned",
+    "international",
+    "not_government",
+    "not_epidemic",
+    "other_topic",
+)
+"""The reasons a meeting the report describes is not a prevention meeting, in the order tested."""
+
+
+def meeting_drop_reason(ctx: ReportContext, span: MeetingSpan) -> DropReason | None:
+    """Why this meeting is not a COVID-19 prevention meeting of a Chinese party or government
+    body (one of ``_MEETING_STAGES``), or None when it is one."""
+    doc = ctx.doc
+    if _only_mentioned(doc, span):
+        return "meeting_mentioned"
+    if _is_international(doc, span):
+        return "international"
+    if ctx.memo(("level", span), lambda: extract_level(ctx, span)) is None:
+        return "not_government"
+    if _cues().epidemic.search(doc.text, span.start, span.end) is None:
+        return "not_epidemic"
+    return None if is_prevention_meeting(doc, span) else "other_topic"
+
+
+def prevention_meetings(ctx: ReportContext) -> tuple[MeetingSpan, ...]:
+    """The meetings of the report that are prevention meetings: the ones annotated."""
+    return tuple(span for span in ctx.meetings if meeting_drop_reason(ctx, span) is None)
+
+
 def classify(ctx: ReportContext) -> DropReason | None:
     """Why the report is not one of a COVID-19 prevention meeting held by a Chinese party or
-    government body, or None to keep it."""
+    government body, or None to keep it. With several meetings and none kept, the reason is the
+    one of the meeting that came furthest through the tests."""
     cues = _cues()
     doc = ctx.doc
     if not _has_han(doc.text, cues.min_han):
@@ -399,21 +430,10 @@ def classify(ctx: ReportContext) -> DropReason | None:
         return "not_epidemic"
     if not ctx.meetings:
         return _why_no_meeting(doc.text)
-    reported = [span for span in ctx.meetings if not _only_mentioned(doc, span)]
-    if not reported:
-        return "meeting_mentioned"
-    domestic = [span for span in reported if not _is_international(doc, span)]
-    if not domestic:
-        return "international"
-    governed = [span for span in domestic if extract_level(ctx, span) is not None]
-    if not governed:
-        return "not_government"
-    about_epidemic = [s for s in governed if cues.epidemic.search(doc.text, s.start, s.end)]
-    if not about_epidemic:
-        return "not_epidemic"
-    if not any(is_prevention_meeting(doc, span) for span in about_epidemic):
-        return "other_topic"
-    return None
+    reasons = [meeting_drop_reason(ctx, span) for span in ctx.meetings]
+    if None in reasons:
+        return None
+    return max((r for r in reasons if r is not None), key=_MEETING_STAGES.index)
 
 
 __all__ = [
@@ -423,6 +443,8 @@ __all__ = [
     "DropReason",
     "classify",
     "is_prevention_meeting",
+    "meeting_drop_reason",
     "names_prevention",
     "prefilter",
+    "prevention_meetings",
 ]
