@@ -7,10 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from covidmeet_ds import taxonomy
 from covidmeet_ds.models import Meeting, Requirement
+from covidmeet_ds.rules import requirements
 from covidmeet_ds.rules.meetings import MeetingSpan
 from covidmeet_ds.rules.requirements import categorise, extract_requirements
-from covidmeet_ds.taxonomy import category_names
+from covidmeet_ds.taxonomy import DataFileError, category_names
 from covidmeet_ds.text.normalise import normalise
 
 from .rules_helpers import context, gold_spans, load_seeds
@@ -224,6 +226,22 @@ def test_furniture_after_the_body_is_ignored() -> None:
 )
 def test_categorise(text: str, category: str) -> None:
     assert categorise(text) == category
+
+
+# ------------------------------------------------------------------------------------ cue file
+
+
+def test_a_misspelt_key_in_the_cue_file_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = taxonomy.read_data("requirements.yaml")
+    data["strong_cue"] = data.pop("strong_cues")
+    monkeypatch.setattr(taxonomy, "read_data", lambda name: data)
+    with pytest.raises(DataFileError, match="strong_cue"):
+        taxonomy.load_data("requirements.yaml", requirements._CueFile)
+
+
+def test_the_cue_file_loads() -> None:
+    cues = taxonomy.load_data("requirements.yaml", requirements._CueFile)
+    assert cues.numerals["三"] == 3 and "必须" in cues.strong_cues
 
 
 # ---------------------------------------------------------------------------------------- seeds

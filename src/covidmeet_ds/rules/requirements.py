@@ -28,7 +28,7 @@ from itertools import chain
 from pydantic import ValidationError
 
 from ..models import Requirement
-from ..taxonomy import categories, read_data
+from ..taxonomy import DataFile, categories, load_data
 from ..text import to_simplified
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, finditer, scanning
@@ -38,10 +38,11 @@ from .meetings import MeetingSpan
 
 DATA = ("requirements.yaml", "taxonomy.yaml")
 
-_TERMINATORS = "。！？!?"
+_TERMINATORS = "。!?"
 _TERMINATOR = re.compile(f"[{_TERMINATORS}]")
-_SPACES = " \t\u3000\xa0"
-"""The horizontal spaces of the patterns below: space, tab, ideographic and no-break space."""
+_SPACES = " \t\xa0"
+"""The horizontal spaces of the patterns below: space, tab and no-break space (the ideographic
+space folds to a space in ``NormalisedText.text``)."""
 
 
 def _by_first_character(branch: dict[str, str]) -> re.Pattern[str]:
@@ -55,14 +56,14 @@ def _by_first_character(branch: dict[str, str]) -> re.Pattern[str]:
 
 
 _PAGE_SPLIT = _by_first_character(
-    {char: r"(?<=[^\s。！？!?；;：:”’」』].)[ \t\u3000\xa0]*\n\s*\d{1,3}、" for char in _SPACES}
-    | {"\n": r"(?<=[^\s。！？!?；;：:”’」』]\n)\s*\d{1,3}、"}
+    {char: r"(?<=[^\s。!?;:”’」』].)[ \t\xa0]*\n\s*\d{1,3}、" for char in _SPACES}
+    | {"\n": r"(?<=[^\s。!?;:”’」』]\n)\s*\d{1,3}、"}
 )
 """A page-break marker of a document preview: a line break and ``N、`` in mid-sentence (after
 a character that ends no sentence), with the spaces before the break."""
 _PARA_SEP = _by_first_character(
     {
-        char: r"(?:[ \t\u3000\xa0]*[\r\n]+\s*|(?<=[^\x00-\x7f].)[ \t\u3000\xa0]*(?=[^\x00-\x7f]))"
+        char: r"(?:[ \t\xa0]*[\r\n]+\s*|(?<=[^\x00-\x7f].)[ \t\xa0]*(?=[^\x00-\x7f]))"
         for char in _SPACES
     }
     | {char: r"[\r\n]*\s*" for char in "\r\n"}
@@ -70,14 +71,14 @@ _PARA_SEP = _by_first_character(
 """Paragraph breaks: line breaks with the spaces around them, or spaces between two CJK
 characters (documents flattened to one line keep their paragraphs as spaces)."""
 _LINE_BREAKS = re.compile(r"\s*[\r\n]\s*")
-_CLAUSE_SEP = re.compile(r"[，,；;。！？!?：:]")
+_CLAUSE_SEP = re.compile(r"[,;。!?:]")
 _HEADING = re.compile(r"[一二三四五六七八九十]{1,3}、")
-_DATE_OPENER = re.compile(r"[0-9xX]{1,2}月[0-9xX]{0,2}日?[，,]|[0-9xX]{1,2}月[0-9xX]{1,2}日")
+_DATE_OPENER = re.compile(r"[0-9xX]{1,2}月[0-9xX]{0,2}日?,|[0-9xX]{1,2}月[0-9xX]{1,2}日")
 _OPEN_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』"}
-_HEAD_PUNCT = re.compile(r"[，,、；;：:“”]")
+_HEAD_PUNCT = re.compile(r"[,、;:“”]")
 """A sub-heading is a single short clause: none of these."""
-_LEADING_JUNK = re.compile(r"[\s”’」』、，,；;：:]+")
-_MARKER_AFTER = "。！？!?；;：:，,"
+_LEADING_JUNK = re.compile(r"[\s”’」』、,;:]+")
+_MARKER_AFTER = "。!?;:,"
 """Punctuation after which a marker may start an item (else it is part of a word: 统一要求)."""
 
 
@@ -105,58 +106,84 @@ class _Cues:
     category_of: dict[str, str]
 
 
-@cache
-def _cues() -> _Cues:
-    data = read_data("requirements.yaml")
-    numerals = dict(data["numerals"])
-    num = f"[{''.join(numerals)}]{{1,2}}"
-    suffixes = alternation(data["numeral_item_suffixes"])
-    seq = alternation(list(data["sequence_words"]))
-    marker = re.compile(
-        scanning(
-            rf"(?P<num>{num})(?:{suffixes})"
-            rf"|第(?P<ord>{num})[，,、：:]"
-            rf"|(?P<seq>{seq})[，,、：:]"
-            rf"|[（(](?P<paren>{num})[）)]"
-        )
-    )
-    verbs = alternation(data["lead_in_verbs"])
+class _CueFile(DataFile):
+    """``data/requirements.yaml``: the cue words of the requirement extractor."""
+
+    numerals: dict[str, int]
+    numeral_item_suffixes: tuple[str, ...]
+    sequence_words: dict[str, int]
+    furniture_line_cues: tuple[str, ...]
+    furniture_contains: tuple[str, ...]
+    lead_in_verbs: tuple[str, ...]
+    strong_cues: tuple[str, ...]
+    weak_cues: tuple[str, ...]
+    past_markers: tuple[str, ...]
+    initial_adverbs: tuple[str, ...]
+    initial_verbs: tuple[str, ...]
+    initial_connectives: tuple[str, ...]
+    veto_cues: tuple[str, ...]
+    heading_body_openers: tuple[str, ...]
+    subheading_verbs: tuple[str, ...]
+    subheading_max_chars: int
+    extra_cues: dict[str, tuple[str, ...]]
+
+
+def _category_of(data: _CueFile) -> dict[str, str]:
+    """Each category cue (the taxonomy's, then the extra ones) with its category."""
     category_of: dict[str, str] = {}
     for category in categories():
         for cue in category.cues:
             category_of.setdefault(cue, category.name)
-    for name, cues in (data.get("extra_cues") or {}).items():
+    for name, cues in data.extra_cues.items():
         for cue in cues:
             category_of.setdefault(cue, name)
+    return category_of
+
+
+@cache
+def _cues() -> _Cues:
+    data = load_data("requirements.yaml", _CueFile)
+    num = f"[{''.join(data.numerals)}]{{1,2}}"
+    suffixes = alternation(data.numeral_item_suffixes)
+    seq = alternation(list(data.sequence_words))
+    marker = re.compile(
+        scanning(
+            rf"(?P<num>{num})(?:{suffixes})"
+            rf"|第(?P<ord>{num})[,、:]"
+            rf"|(?P<seq>{seq})[,、:]"
+            rf"|\((?P<paren>{num})\)"
+        )
+    )
+    verbs = alternation(data.lead_in_verbs)
+    category_of = _category_of(data)
     initial = (
-        rf"(?:(?:{alternation(data['initial_adverbs'])})[，,]?)*"
-        rf"(?:{alternation(data['initial_verbs'])})"
+        rf"(?:(?:{alternation(data.initial_adverbs)}),?)*(?:{alternation(data.initial_verbs)})"
     )
     return _Cues(
-        numerals=numerals,
+        numerals=data.numerals,
         marker=marker,
-        sequence_words=dict(data["sequence_words"]),
-        furniture=tuple(data["furniture_line_cues"]),
-        furniture_contains=tuple(data["furniture_contains"]),
-        lead_in=re.compile(rf"[^，,。；;：:“”要]{{0,25}}?(?:{verbs})[，,：:]"),
-        held_lead_in=re.compile(r"(?:强调|指出|要求|提出)[，,：:]"),
+        sequence_words=data.sequence_words,
+        furniture=data.furniture_line_cues,
+        furniture_contains=data.furniture_contains,
+        lead_in=re.compile(rf"[^,。;:“”要]{{0,25}}?(?:{verbs})[,:]"),
+        held_lead_in=re.compile(r"(?:强调|指出|要求|提出)[,:]"),
         # 要 not in 重要, 主要 … nor in 要求, 要点 …; the lookbehind follows 要 (and tests the
         # character before it) so that every branch starts with a literal, which re scans fast
         strong=re.compile(
             scanning(
-                rf"{alternation(data['strong_cues'])}"
+                rf"{alternation(data.strong_cues)}"
                 r"|要(?<![重主只纪摘首必需须提扼概简想]要)(?![求点素闻件地害职道塞])"
             )
         ),
-        weak=re.compile(alternation(data["weak_cues"])),
-        past=re.compile(alternation(data["past_markers"])),
-        initial=re.compile(rf"(?:(?:{alternation(data['initial_connectives'])})[，,]?)?{initial}"),
-        veto=re.compile(alternation(data["veto_cues"])),
+        weak=re.compile(alternation(data.weak_cues)),
+        past=re.compile(alternation(data.past_markers)),
+        initial=re.compile(rf"(?:(?:{alternation(data.initial_connectives)}),?)?{initial}"),
+        veto=re.compile(alternation(data.veto_cues)),
         body_opener=re.compile(
-            scanning(rf"{alternation(data['heading_body_openers'])}|{_DATE_OPENER.pattern}")
+            scanning(rf"{alternation(data.heading_body_openers)}|{_DATE_OPENER.pattern}")
         ),
-        subheading_verb=re.compile(alternation(data["subheading_verbs"])),
-        subheading_max=int(data["subheading_max_chars"]),
+        subheading_verb=re.compile(alternation(data.subheading_verbs)),
+        subheading_max=data.subheading_max_chars,
         category_cue=re.compile(alternation(list(category_of))),
         category_cue_spans_clauses=any(_CLAUSE_SEP.search(cue) for cue in category_of),
         category_of=category_of,
@@ -186,6 +213,7 @@ def categorise(text: str) -> str:
     the last resort.
     """
     cues = _cues()
+    text = fold_width(text)
     political = False
     for match in _category_cues(cues, text):
         name = cues.category_of[match.group()]
@@ -533,7 +561,7 @@ def _requirement(
             ordinal=ordinal,
             section=section,
             text=text,
-            category=categorise(fold_width(text)),
+            category=categorise(text),
             evidence=doc.evidence(view.index[unit.start], view.index[unit.end - 1] + 1),
         )
     except ValidationError:  # the contract refuses this candidate
