@@ -36,6 +36,14 @@ def numbering(requirements: list[Requirement]) -> list[tuple[int | None, int | N
     return [(r.ordinal, r.section) for r in requirements]
 
 
+def full_width(text: str) -> str:
+    """``text`` with its ASCII punctuation written full-width, as many pages write it."""
+    return text.translate(str.maketrans(",;:()!?", "，；：（）！？"))
+
+
+WIDTHS = pytest.mark.parametrize("width", [str, full_width], ids=["half", "full"])
+
+
 def iou(a, b) -> float:
     inter = max(0, min(a.end, b.end) - max(a.start, b.start))
     return inter / (max(a.end, b.end) - min(a.start, b.start))
@@ -186,6 +194,17 @@ def test_lead_in_inside_the_held_sentence() -> None:
     assert found[0].category == "accountability_discipline"
 
 
+@WIDTHS
+def test_directives_after_a_speech_in_the_held_sentence(width) -> None:
+    held = width("6月2日,市政府召开全市防控调度会")
+    doc = normalise(
+        held + width(",市长李某出席并讲话,要求各区立即开展重点人员排查,坚决防止疫情外溢。")
+    )
+    span = MeetingSpan(0, len(doc.text), 0, len(held), None, None)
+    found = extract_requirements(context(doc), span)
+    assert texts(found) == [width("各区立即开展重点人员排查,坚决防止疫情外溢。")]
+
+
 def test_the_held_sentence_itself_is_not_a_requirement() -> None:
     held = "3月1日,区委召开会议,要求坚决落实各项防控措施"
     assert extract("。", held=held) == []
@@ -209,13 +228,6 @@ def test_furniture_after_the_body_is_ignored() -> None:
 
 
 # ------------------------------------------------------------- directive paragraphs, both widths
-
-
-def full_width(text: str) -> str:
-    return text.translate(str.maketrans(",;:()!?", "，；：（）！？"))
-
-
-WIDTHS = pytest.mark.parametrize("width", [str, full_width], ids=["half", "full"])
 
 
 @WIDTHS

@@ -124,6 +124,7 @@ class _CueFile(DataFile):
     furniture_line_cues: tuple[str, ...]
     furniture_contains: tuple[str, ...]
     lead_in_verbs: tuple[str, ...]
+    held_lead_in_verbs: tuple[str, ...]
     strong_cues: tuple[str, ...]
     weak_cues: tuple[str, ...]
     past_markers: tuple[str, ...]
@@ -169,6 +170,7 @@ def _cues() -> _Cues:
         )
     )
     verbs = alternation(data.lead_in_verbs)
+    held_verbs = alternation(data.held_lead_in_verbs)
     category_of = _category_of(data)
     initial = (
         rf"(?:(?:{alternation(data.initial_adverbs)}),?)*(?:{alternation(data.initial_verbs)})"
@@ -184,7 +186,11 @@ def _cues() -> _Cues:
             rf"|(?:{alternation(data.bare_lead_in_subjects)})"
             rf"(?:还|并|也|同时|进一步)?(?:{alternation(data.bare_lead_in_verbs)})(?![,:])"
         ),
-        held_lead_in=re.compile(r"(?:强调|指出|要求|提出)[,:]"),
+        # …会议上,某某强调, | …出席并讲话,要求各地… | …会议要求各地…
+        held_lead_in=re.compile(
+            rf"(?:{held_verbs})[,:]|[,:](?:{held_verbs})"
+            rf"|(?:{alternation(data.bare_lead_in_subjects)})(?:{held_verbs})"
+        ),
         # 要 not in 重要, 主要 … nor in 要求, 要点 …; the lookbehind follows 要 (and tests the
         # character before it) so that every branch starts with a literal, which re scans fast
         strong=re.compile(
