@@ -241,8 +241,12 @@ def categorise(text: str) -> str:
     follows; a directive naming no concrete measure is ``political_mobilisation``; ``other`` is
     the last resort.
     """
+    return _category(fold_width(text))
+
+
+def _category(text: str) -> str:
+    """``categorise`` of a text whose punctuation is already folded."""
     cues = _cues()
-    text = fold_width(text)
     political = False
     for match in _category_cues(cues, text):
         name = cues.category_of[match.group()]
@@ -624,31 +628,33 @@ def _unbroken(text: str) -> str:
     return _LINE_BREAKS.sub("", text) if "\n" in text or "\r" in text else text
 
 
-def _texts(view: _View, units: list[_Unit]) -> list[str]:
-    """Each unit's text without line breaks, in Simplified script.
+def _texts(view: _View, units: list[_Unit]) -> list[tuple[str, str]]:
+    """Each unit's text without line breaks, in Simplified script, as written and folded.
 
-    One OpenCC call for all of them: joined by line breaks, which no conversion rule spans
-    and no unit text holds any more, they convert exactly as they would one by one."""
+    One OpenCC call (and one fold) for all of them: joined by line breaks, which no conversion
+    rule spans and no unit text holds any more, they convert exactly as they would one by one."""
     if not units:
         return []
     joined = "\n".join(_unbroken(view.surface[unit.start : unit.end]) for unit in units)
-    return to_simplified(joined).split("\n")
+    simplified = to_simplified(joined)
+    return list(zip(simplified.split("\n"), fold_width(simplified).split("\n"), strict=True))
 
 
 def _requirement(
     doc: NormalisedText,
     view: _View,
     unit: _Unit,
-    text: str,
+    texts: tuple[str, str],
     ordinal: int | None,
     section: int | None,
 ) -> Requirement | None:
+    text, folded = texts
     try:
         return Requirement(
             ordinal=ordinal,
             section=section,
             text=text,
-            category=categorise(text),
+            category=_category(folded),
             evidence=doc.evidence(view.index[unit.start], view.index[unit.end - 1] + 1),
         )
     except ValidationError:  # the contract refuses this candidate
