@@ -7,10 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from covidmeet_ds import taxonomy
 from covidmeet_ds.models import Meeting, Requirement
+from covidmeet_ds.rules import requirements
 from covidmeet_ds.rules.meetings import MeetingSpan
 from covidmeet_ds.rules.requirements import categorise, extract_requirements
-from covidmeet_ds.taxonomy import category_names
+from covidmeet_ds.taxonomy import DataFileError, category_names
 from covidmeet_ds.text.normalise import normalise
 
 from .rules_helpers import context, gold_spans, load_seeds
@@ -32,6 +34,14 @@ def texts(requirements: list[Requirement]) -> list[str]:
 
 def numbering(requirements: list[Requirement]) -> list[tuple[int | None, int | None]]:
     return [(r.ordinal, r.section) for r in requirements]
+
+
+def full_width(text: str) -> str:
+    """``text`` with its ASCII punctuation written full-width, as many pages write it."""
+    return text.translate(str.maketrans(",;:()!?", "，；：（）！？"))
+
+
+WIDTHS = pytest.mark.parametrize("width", [str, full_width], ids=["half", "full"])
 
 
 def iou(a, b) -> float:
@@ -184,6 +194,17 @@ def test_lead_in_inside_the_held_sentence() -> None:
     assert found[0].category == "accountability_discipline"
 
 
+@WIDTHS
+def test_directives_after_a_speech_in_the_held_sentence(width) -> None:
+    held = width("6月2日,市政府召开全市防控调度会")
+    doc = normalise(
+        held + width(",市长李某出席并讲话,要求各区立即开展重点人员排查,坚决防止疫情外溢。")
+    )
+    span = MeetingSpan(0, len(doc.text), 0, len(held), None, None)
+    found = extract_requirements(context(doc), span)
+    assert texts(found) == [width("各区立即开展重点人员排查,坚决防止疫情外溢。")]
+
+
 def test_the_held_sentence_itself_is_not_a_requirement() -> None:
     held = "3月1日,区委召开会议,要求坚决落实各项防控措施"
     assert extract("。", held=held) == []
@@ -206,6 +227,129 @@ def test_furniture_after_the_body_is_ignored() -> None:
     assert texts(extract(body)) == ["要加强宣传引导。"]
 
 
+# ------------------------------------------------------------- directive paragraphs, both widths
+
+
+@WIDTHS
+def test_sentences_continuing_a_directive_are_directives(width) -> None:
+    body = width(
+        "\n\n会议强调,要全力做好物资保障工作。统一调配全县防护用品。"
+        "对独居老人逐户上门走访。当前形势依然复杂严峻。会后,张某前往隔离点检查。"
+    )
+    assert texts(extract(body)) == [
+        width("要全力做好物资保障工作。"),
+        width("统一调配全县防护用品。"),
+        width("对独居老人逐户上门走访。"),
+    ]
+
+
+def test_a_continuation_needs_a_directive_before_it_in_its_paragraph() -> None:
+    body = "\n\n会议指出,全县疫情防控总体平稳。统一调配全县防护用品。\n\n对独居老人逐户走访。"
+    assert texts(extract(body)) == []
+
+
+def test_continuations_that_describe_are_not_directives() -> None:
+    body = (
+        "\n\n会议要求,各村要严格落实返乡人员登记。我县外出务工人员多,防控压力大。"
+        "这是当前最紧迫的任务。疫苗接种已覆盖九成人口。"
+    )
+    assert texts(extract(body)) == ["各村要严格落实返乡人员登记。"]
+
+
+@WIDTHS
+def test_yao_chains_split_at_semicolons(width) -> None:
+    body = width(
+        "\n\n会议强调,要压实四方责任;要加强农贸市场管理;各街道要做好重点人员排查;"
+        "严格执行日报告制度。"
+    )
+    assert texts(extract(body)) == [
+        width("要压实四方责任"),
+        # a clause with its own subject elaborates the one before
+        width("要加强农贸市场管理;各街道要做好重点人员排查"),
+        width("严格执行日报告制度。"),
+    ]
+
+
+@WIDTHS
+def test_enumerated_items_separated_by_semicolons(width) -> None:
+    body = width(
+        "\n\n会议要求:一是严格落实值班值守制度;二是加强农贸市场管理;三是做好重点人员排查。"
+    )
+    found = extract(body)
+    assert texts(found) == [
+        "严格落实值班值守制度",
+        "加强农贸市场管理",
+        "做好重点人员排查。",
+    ]
+    assert numbering(found) == [(1, None), (2, None), (3, None)]
+
+
+@WIDTHS
+def test_parenthesised_items(width) -> None:
+    body = width("\n\n(一)严格落实核酸检测。(二)做好集中隔离点管理。")
+    found = extract(body)
+    assert texts(found) == ["严格落实核酸检测。", "做好集中隔离点管理。"]
+    assert numbering(found) == [(1, None), (2, None)]
+
+
+@WIDTHS
+def test_paragraphs_of_what_the_meeting_stressed(width) -> None:
+    body = width(
+        "\n\n会议认为,近期全县疫情形势总体平稳。要继续坚持科学精准防控;"
+        "要落实早发现要求,守住不发生规模性疫情的底线。"
+        "\n\n会议强调,各乡镇必须坚决扛起属地责任。加强重点场所值守。"
+    )
+    assert texts(extract(body)) == [
+        width("要继续坚持科学精准防控"),
+        width("要落实早发现要求,守住不发生规模性疫情的底线。"),
+        width("各乡镇必须坚决扛起属地责任。"),
+        width("加强重点场所值守。"),
+    ]
+
+
+def test_a_lead_in_without_a_comma_is_left_out() -> None:
+    body = "\n\n会议要求加强冷链物流环节监管,落实从业人员定期检测。会议还强调要关心关爱一线人员。"
+    assert texts(extract(body)) == [
+        "加强冷链物流环节监管,落实从业人员定期检测。",
+        "要关心关爱一线人员。",
+    ]
+
+
+def test_a_led_in_paragraph_has_no_sub_heading() -> None:
+    body = "\n\n会议强调,要做好物资保障工作。统一调配防护用品。"
+    assert texts(extract(body)) == ["要做好物资保障工作。", "统一调配防护用品。"]
+    body = "\n\n严格信息报送工作。各单位每日按时上报。"
+    assert texts(extract(body)) == ["严格信息报送工作。各单位每日按时上报。"]
+
+
+def test_carrying_out_an_instruction_is_a_directive_but_reporting_one_is_not() -> None:
+    body = (
+        "\n\n会议强调,要认真落实省委主要负责同志批示要求,从严从紧抓好外防输入。"
+        "\n\n要深入贯彻市委书记主持召开的专题会议精神。"
+        "\n\n县委书记王某作出批示,要求各地加强排查。"
+    )
+    assert texts(extract(body)) == [
+        "要认真落实省委主要负责同志批示要求,从严从紧抓好外防输入。",
+        "要深入贯彻市委书记主持召开的专题会议精神。",
+    ]
+
+
+def test_headings_in_full_width_text() -> None:
+    body = full_width(
+        "\n\n一、加强组织领导\n\n各乡镇要成立工作专班,实行日调度。"
+        "\n\n二、强化重点人群管理\n\n一是做好返乡人员登记。二是落实居家健康监测。"
+    )
+    found = extract(body)
+    assert texts(found) == [
+        "加强组织领导",
+        "各乡镇要成立工作专班，实行日调度。",
+        "强化重点人群管理",
+        "做好返乡人员登记。",
+        "落实居家健康监测。",
+    ]
+    assert numbering(found) == [(1, None), (None, 1), (2, None), (1, 2), (2, 2)]
+
+
 # ------------------------------------------------------------------------------------ category
 
 
@@ -224,6 +368,22 @@ def test_furniture_after_the_body_is_ignored() -> None:
 )
 def test_categorise(text: str, category: str) -> None:
     assert categorise(text) == category
+
+
+# ------------------------------------------------------------------------------------ cue file
+
+
+def test_a_misspelt_key_in_the_cue_file_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = taxonomy.read_data("requirements.yaml")
+    data["strong_cue"] = data.pop("strong_cues")
+    monkeypatch.setattr(taxonomy, "read_data", lambda name: data)
+    with pytest.raises(DataFileError, match="strong_cue"):
+        taxonomy.load_data("requirements.yaml", requirements._CueFile)
+
+
+def test_the_cue_file_loads() -> None:
+    cues = taxonomy.load_data("requirements.yaml", requirements._CueFile)
+    assert cues.numerals["三"] == 3 and "必须" in cues.strong_cues
 
 
 # ---------------------------------------------------------------------------------------- seeds

@@ -28,7 +28,6 @@ sequence marker; a name already found is the same meeting.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, replace
 from functools import cache
@@ -207,43 +206,27 @@ class _Held:
     """The sentence opens with 随后, 会后 …: a further meeting even when unnamed."""
 
 
-@dataclass(frozen=True)
-class _Index:
-    """What every candidate needs about the whole text, computed once per report."""
+def _quoted(text: str, position: int) -> bool:
+    """Whether someone's words (会议指出, / 某某强调,), opened earlier in this paragraph, are
+    still running at ``position``."""
+    line_start = text.rfind("\n", 0, position) + 1
+    return _patterns().lead_in.search(text, line_start, position) is not None
 
-    text: str
-    line_starts: list[int]
-    lead_ins: list[int]
-    """Where each quoting sentence (会议指出, …) ends, in order."""
 
-    @classmethod
-    def of(cls, text: str) -> _Index:
-        line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        lead_ins = [m.end() for m in _patterns().lead_in.finditer(text)]
-        return cls(text, line_starts, lead_ins)
-
-    def line_start(self, position: int) -> int:
-        return self.line_starts[bisect.bisect_right(self.line_starts, position) - 1]
-
-    def quoted(self, position: int) -> bool:
-        """Whether someone's words, opened earlier in this paragraph, are still running here."""
-        i = bisect.bisect_right(self.lead_ins, position) - 1
-        return i >= 0 and self.lead_ins[i] > self.line_start(position)
+_NEAR = 62
+"""How far after its verb a meeting's name may end."""
 
 
 def _sentence_start(text: str, verb: int) -> int:
     """Where the sentence holding ``verb`` starts: after a break or whitespace outside
     parentheses (a byline's ``(记者 某某)`` does not split it); at most ``_WINDOW`` back."""
     lo = max(0, verb - _WINDOW)
-    start = lo
-    for i in range(verb - 1, lo - 1, -1):
-        if text[i] in _BREAKS:
-            start = i + 1
-            break
-    else:
+    start = max(text.rfind(char, lo, verb) for char in _BREAKS) + 1
+    if start == 0:
         comma = text.rfind(",", lo, verb)
-        if lo > 0 and comma >= 0:
-            start = comma + 1
+        start = comma + 1 if lo > 0 and comma >= 0 else lo
+    if not _WHITESPACE.search(text, start, verb):
+        return start
     depth = 0
     for i in range(verb - 1, start - 1, -1):
         char = text[i]
@@ -254,6 +237,9 @@ def _sentence_start(text: str, verb: int) -> int:
         elif char.isspace() and depth == 0:
             return i + 1
     return start
+
+
+_WHITESPACE = re.compile(r"\s")
 
 
 def _skip_dateline(text: str, start: int, verb: int) -> int:
@@ -344,17 +330,35 @@ def _generic_or(doc: NormalisedText, span: tuple[int, int], convener: str | None
     return name
 
 
-def _held_at(doc: NormalisedText, index: _Index, verb: re.Match[str]) -> _Held | None:
+def _held_at(doc: NormalisedText, verb: re.Match[str]) -> _Held | None:
     """The held clause turning on ``verb``, or None when it reports no meeting held."""
     text = doc.text
     patterns = _patterns()
     word, at, after = verb.group(), verb.start(), verb.end()
-    if word == "主持" and text.startswith("召开", after):
-        return None  # 主持召开: the clause turns on 召开
+    limit = min(len(text), after + _NEAR)
+    name_span = None
+    if word == "提出":
+        if text.find("后", max(0, at - _WINDOW), at) < 0:
+            return None  # no 会议结束后 before it: most 提出 are decided here
+    elif text.startswith("的", after):
+        name_span = _name_after(doc, after + 1, limit)
+        if not name_span or not text.startswith("上", name_span[1]):
+            return None
+    elif word in patterns.convene or word in patterns.attend:
+        name_span = _name_after(doc, after, limit)
+        if name_span and any(v in text[name_span[0] : name_span[1]] for v in ("召开", "举行")):
+            name_span = None  # another verb inside: the clause turns on that one
+        generic = name_span and patterns.generic.match(text[name_span[0] : name_span[1]])
+        if word in patterns.attend and (not name_span or generic):
+            return None  # 主持会议, 出席会议: the meeting already reported; 主持召开: see 召开
+        if not name_span and not (
+            word in patterns.passive and patterns.passive_end.match(text, after)
+        ):
+            return None
     sentence = _skip_dateline(text, _sentence_start(text, at), at)
-    if index.quoted(at) and not patterns.sequence.match(text, sentence, at):
-        return None
     opens_sequence = patterns.sequence.match(text, sentence, at) is not None
+    if not opens_sequence and _quoted(text, at):
+        return None
     if word == "提出":
         match = patterns.follow_up.match(text, sentence, min(len(text), sentence + _WINDOW))
         if not match or match.end() < after:
@@ -362,37 +366,26 @@ def _held_at(doc: NormalisedText, index: _Index, verb: re.Match[str]) -> _Held |
         convener = doc.surface(match.start("convener"), match.end("convener"))
         return _Held(sentence, match.end(), None, convener, True)
     start = _clause_start(text, sentence, at)
-    limit = min(len(text), after + 60)
-    if text.startswith("的", after):
-        return _relative(doc, start, at, after, limit, opens_sequence)
+    if text.startswith("的", after) and name_span:
+        return _relative(doc, start, at, name_span, opens_sequence)
     if _is_plan(text, start, at):
         return None
-    name_span = _name_after(doc, after, limit)
-    if name_span and any(v in text[name_span[0] : name_span[1]] for v in ("召开", "举行")):
-        name_span = None  # another verb inside: the clause turns on that one
-    if name_span and (word in patterns.convene or word in patterns.attend):
-        if _is_studied(text, start, at, name_span[1]):
-            return None
-        if word in patterns.attend and patterns.generic.match(text[name_span[0] : name_span[1]]):
-            return None  # 主持会议, 出席会议: the meeting already reported
-        convener = _convener(doc, start, at) if word in patterns.convene else None
-        name = _generic_or(doc, name_span, convener)
-        return _Held(start, name_span[1], name, convener, opens_sequence)
-    if word in patterns.passive and patterns.passive_end.match(text, after):
+    if name_span is None:
         return _passive(doc, start, at, after, opens_sequence)
-    return None
+    if _is_studied(text, start, at, name_span[1]):
+        return None
+    convener = _convener(doc, start, at) if word in patterns.convene else None
+    name = _generic_or(doc, name_span, convener)
+    return _Held(start, name_span[1], name, convener, opens_sequence)
 
 
 def _relative(
-    doc: NormalisedText, start: int, at: int, after: int, limit: int, opens_sequence: bool
+    doc: NormalisedText, start: int, at: int, name_span: tuple[int, int], opens_sequence: bool
 ) -> _Held | None:
     """在随后召开的…会议上, 在今天召开的…会议上: the only relative clause that reports a meeting
     held (…召开的…会议精神 and …会议上的讲话 are studied, not held)."""
     text = doc.text
     if "在" not in text[start:at] or text.rfind("在", start, at) < at - 20:
-        return None
-    name_span = _name_after(doc, after + 1, limit)
-    if not name_span or not text.startswith("上", name_span[1]):
         return None
     if text.startswith("上的", name_span[1]) or _is_studied(text, start, at, name_span[1] + 1):
         return None
@@ -436,13 +429,12 @@ def _after(text: str, held: _Held, floor: int, verb: int) -> _Held:
 def _held_clauses(doc: NormalisedText) -> list[_Held]:
     """Every clause reporting a meeting held that opens a new meeting, in order."""
     text = doc.text
-    index = _Index.of(text)
     found: list[_Held] = []
     seen_names: set[str] = set()
     for verb in _patterns().anchor.finditer(text):
         if found and verb.start() < found[-1].end:
             continue
-        held = _held_at(doc, index, verb)
+        held = _held_at(doc, verb)
         if held is None or not _has_sentence_punctuation(text, verb.start()):
             continue
         if found and held.start < found[-1].end:

@@ -28,7 +28,7 @@ from itertools import chain
 from pydantic import ValidationError
 
 from ..models import Requirement
-from ..taxonomy import categories, read_data
+from ..taxonomy import DataFile, categories, load_data
 from ..text import to_simplified
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, finditer, scanning
@@ -38,10 +38,14 @@ from .meetings import MeetingSpan
 
 DATA = ("requirements.yaml", "taxonomy.yaml")
 
-_TERMINATORS = "。！？!?"
+_TERMINATORS = "。!?"
 _TERMINATOR = re.compile(f"[{_TERMINATORS}]")
-_SPACES = " \t\u3000\xa0"
-"""The horizontal spaces of the patterns below: space, tab, ideographic and no-break space."""
+_PIECE_END = re.compile(f"[{_TERMINATORS};]")
+_MIN_CONTINUATION = 4
+"""A continuing sentence shorter than this (会议强调。) says nothing to do."""
+_SPACES = " \t\xa0"
+"""The horizontal spaces of the patterns below: space, tab and no-break space (the ideographic
+space folds to a space in ``NormalisedText.text``)."""
 
 
 def _by_first_character(branch: dict[str, str]) -> re.Pattern[str]:
@@ -55,14 +59,14 @@ def _by_first_character(branch: dict[str, str]) -> re.Pattern[str]:
 
 
 _PAGE_SPLIT = _by_first_character(
-    {char: r"(?<=[^\s。！？!?；;：:”’」』].)[ \t\u3000\xa0]*\n\s*\d{1,3}、" for char in _SPACES}
-    | {"\n": r"(?<=[^\s。！？!?；;：:”’」』]\n)\s*\d{1,3}、"}
+    {char: r"(?<=[^\s。!?;:”’」』].)[ \t\xa0]*\n\s*\d{1,3}、" for char in _SPACES}
+    | {"\n": r"(?<=[^\s。!?;:”’」』]\n)\s*\d{1,3}、"}
 )
 """A page-break marker of a document preview: a line break and ``N、`` in mid-sentence (after
 a character that ends no sentence), with the spaces before the break."""
 _PARA_SEP = _by_first_character(
     {
-        char: r"(?:[ \t\u3000\xa0]*[\r\n]+\s*|(?<=[^\x00-\x7f].)[ \t\u3000\xa0]*(?=[^\x00-\x7f]))"
+        char: r"(?:[ \t\xa0]*[\r\n]+\s*|(?<=[^\x00-\x7f].)[ \t\xa0]*(?=[^\x00-\x7f]))"
         for char in _SPACES
     }
     | {char: r"[\r\n]*\s*" for char in "\r\n"}
@@ -70,14 +74,17 @@ _PARA_SEP = _by_first_character(
 """Paragraph breaks: line breaks with the spaces around them, or spaces between two CJK
 characters (documents flattened to one line keep their paragraphs as spaces)."""
 _LINE_BREAKS = re.compile(r"\s*[\r\n]\s*")
-_CLAUSE_SEP = re.compile(r"[，,；;。！？!?：:]")
+_CLAUSE_MARKS = ",;。!?:"
+_CLAUSE_SEP = re.compile(f"[{_CLAUSE_MARKS}]")
 _HEADING = re.compile(r"[一二三四五六七八九十]{1,3}、")
-_DATE_OPENER = re.compile(r"[0-9xX]{1,2}月[0-9xX]{0,2}日?[，,]|[0-9xX]{1,2}月[0-9xX]{1,2}日")
+_DATE_OPENER = re.compile(r"[0-9xX]{1,2}月[0-9xX]{0,2}日?,|[0-9xX]{1,2}月[0-9xX]{1,2}日")
 _OPEN_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』"}
-_HEAD_PUNCT = re.compile(r"[，,、；;：:“”]")
+_HEAD_PUNCT = re.compile(r"[,、;:“”]")
 """A sub-heading is a single short clause: none of these."""
-_LEADING_JUNK = re.compile(r"[\s”’」』、，,；;：:]+")
-_MARKER_AFTER = "。！？!?；;：:，,"
+_LEADING_JUNK = re.compile(r"[\s”’」』、,;:]+")
+_TRAILING_SEPARATORS = ";,"
+"""Left out at the end of a quote: they separate the unit from the next one."""
+_MARKER_AFTER = "。!?;:,"
 """Punctuation after which a marker may start an item (else it is part of a word: 统一要求)."""
 
 
@@ -97,6 +104,9 @@ class _Cues:
     past: re.Pattern[str]
     initial: re.Pattern[str]
     veto: re.Pattern[str]
+    implementing: re.Pattern[str]
+    continuation_veto: re.Pattern[str]
+    continuation_openers_veto: tuple[str, ...]
     body_opener: re.Pattern[str]
     subheading_verb: re.Pattern[str]
     subheading_max: int
@@ -105,58 +115,104 @@ class _Cues:
     category_of: dict[str, str]
 
 
-@cache
-def _cues() -> _Cues:
-    data = read_data("requirements.yaml")
-    numerals = dict(data["numerals"])
-    num = f"[{''.join(numerals)}]{{1,2}}"
-    suffixes = alternation(data["numeral_item_suffixes"])
-    seq = alternation(list(data["sequence_words"]))
-    marker = re.compile(
-        scanning(
-            rf"(?P<num>{num})(?:{suffixes})"
-            rf"|第(?P<ord>{num})[，,、：:]"
-            rf"|(?P<seq>{seq})[，,、：:]"
-            rf"|[（(](?P<paren>{num})[）)]"
-        )
-    )
-    verbs = alternation(data["lead_in_verbs"])
+class _CueFile(DataFile):
+    """``data/requirements.yaml``: the cue words of the requirement extractor."""
+
+    numerals: dict[str, int]
+    numeral_item_suffixes: tuple[str, ...]
+    sequence_words: dict[str, int]
+    furniture_line_cues: tuple[str, ...]
+    furniture_contains: tuple[str, ...]
+    lead_in_verbs: tuple[str, ...]
+    held_lead_in_verbs: tuple[str, ...]
+    strong_cues: tuple[str, ...]
+    weak_cues: tuple[str, ...]
+    past_markers: tuple[str, ...]
+    initial_adverbs: tuple[str, ...]
+    initial_verbs: tuple[str, ...]
+    initial_connectives: tuple[str, ...]
+    veto_cues: tuple[str, ...]
+    implementing_verbs: tuple[str, ...]
+    bare_lead_in_subjects: tuple[str, ...]
+    bare_lead_in_verbs: tuple[str, ...]
+    continuation_veto: tuple[str, ...]
+    continuation_openers_veto: tuple[str, ...]
+    heading_body_openers: tuple[str, ...]
+    subheading_verbs: tuple[str, ...]
+    subheading_max_chars: int
+    extra_cues: dict[str, tuple[str, ...]]
+
+
+def _category_of(data: _CueFile) -> dict[str, str]:
+    """Each category cue (the taxonomy's, then the extra ones) with its category."""
     category_of: dict[str, str] = {}
     for category in categories():
         for cue in category.cues:
             category_of.setdefault(cue, category.name)
-    for name, cues in (data.get("extra_cues") or {}).items():
+    for name, cues in data.extra_cues.items():
         for cue in cues:
             category_of.setdefault(cue, name)
+    return category_of
+
+
+@cache
+def _cues() -> _Cues:
+    data = load_data("requirements.yaml", _CueFile)
+    num = f"[{''.join(data.numerals)}]{{1,2}}"
+    suffixes = alternation(data.numeral_item_suffixes)
+    seq = alternation(list(data.sequence_words))
+    marker = re.compile(
+        scanning(
+            rf"(?P<num>{num})(?:{suffixes})"
+            rf"|第(?P<ord>{num})[,、:]"
+            rf"|(?P<seq>{seq})[,、:]"
+            rf"|\((?P<paren>{num})\)"
+        )
+    )
+    verbs = alternation(data.lead_in_verbs)
+    held_verbs = alternation(data.held_lead_in_verbs)
+    category_of = _category_of(data)
     initial = (
-        rf"(?:(?:{alternation(data['initial_adverbs'])})[，,]?)*"
-        rf"(?:{alternation(data['initial_verbs'])})"
+        rf"(?:(?:{alternation(data.initial_adverbs)}),?)*(?:{alternation(data.initial_verbs)})"
     )
     return _Cues(
-        numerals=numerals,
+        numerals=data.numerals,
         marker=marker,
-        sequence_words=dict(data["sequence_words"]),
-        furniture=tuple(data["furniture_line_cues"]),
-        furniture_contains=tuple(data["furniture_contains"]),
-        lead_in=re.compile(rf"[^，,。；;：:“”要]{{0,25}}?(?:{verbs})[，,：:]"),
-        held_lead_in=re.compile(r"(?:强调|指出|要求|提出)[，,：:]"),
+        sequence_words=data.sequence_words,
+        furniture=data.furniture_line_cues,
+        furniture_contains=data.furniture_contains,
+        lead_in=re.compile(
+            rf"[^,。;:“”要]{{0,25}}?(?:{verbs})[,:]"
+            rf"|(?:{alternation(data.bare_lead_in_subjects)})"
+            rf"(?:还|并|也|同时|进一步)?(?:{alternation(data.bare_lead_in_verbs)})(?![,:])"
+        ),
+        # …会议上,某某强调, | …出席并讲话,要求各地… | …会议要求各地…
+        held_lead_in=re.compile(
+            rf"(?:{held_verbs})[,:]|[,:](?:{held_verbs})"
+            rf"|(?:{alternation(data.bare_lead_in_subjects)})(?:{held_verbs})"
+        ),
         # 要 not in 重要, 主要 … nor in 要求, 要点 …; the lookbehind follows 要 (and tests the
         # character before it) so that every branch starts with a literal, which re scans fast
         strong=re.compile(
             scanning(
-                rf"{alternation(data['strong_cues'])}"
+                rf"{alternation(data.strong_cues)}"
                 r"|要(?<![重主只纪摘首必需须提扼概简想]要)(?![求点素闻件地害职道塞])"
             )
         ),
-        weak=re.compile(alternation(data["weak_cues"])),
-        past=re.compile(alternation(data["past_markers"])),
-        initial=re.compile(rf"(?:(?:{alternation(data['initial_connectives'])})[，,]?)?{initial}"),
-        veto=re.compile(alternation(data["veto_cues"])),
-        body_opener=re.compile(
-            scanning(rf"{alternation(data['heading_body_openers'])}|{_DATE_OPENER.pattern}")
+        weak=re.compile(alternation(data.weak_cues)),
+        past=re.compile(alternation(data.past_markers)),
+        initial=re.compile(rf"(?:(?:{alternation(data.initial_connectives)}),?)?{initial}"),
+        veto=re.compile(alternation(data.veto_cues)),
+        implementing=re.compile(alternation(data.implementing_verbs)),
+        continuation_veto=re.compile(
+            scanning(rf"{alternation(data.continuation_veto)}|{_DATE_OPENER.pattern}")
         ),
-        subheading_verb=re.compile(alternation(data["subheading_verbs"])),
-        subheading_max=int(data["subheading_max_chars"]),
+        continuation_openers_veto=data.continuation_openers_veto,
+        body_opener=re.compile(
+            scanning(rf"{alternation(data.heading_body_openers)}|{_DATE_OPENER.pattern}")
+        ),
+        subheading_verb=re.compile(alternation(data.subheading_verbs)),
+        subheading_max=data.subheading_max_chars,
         category_cue=re.compile(alternation(list(category_of))),
         category_cue_spans_clauses=any(_CLAUSE_SEP.search(cue) for cue in category_of),
         category_of=category_of,
@@ -185,6 +241,11 @@ def categorise(text: str) -> str:
     follows; a directive naming no concrete measure is ``political_mobilisation``; ``other`` is
     the last resort.
     """
+    return _category(fold_width(text))
+
+
+def _category(text: str) -> str:
+    """``categorise`` of a text whose punctuation is already folded."""
     cues = _cues()
     political = False
     for match in _category_cues(cues, text):
@@ -264,10 +325,26 @@ def _is_furniture(cues: _Cues, paragraph: str) -> bool:
 # Directives
 
 
+def _vetoed(cues: _Cues, sentence: str) -> bool:
+    """Does the sentence report someone else's instruction, an appointment or who chaired?
+    Not when the cue is the object of an implementing verb earlier in its clause
+    (贯彻…主持召开的会议精神, 落实…批示要求): that is itself a directive."""
+    for match in cues.veto.finditer(sentence):
+        clause_start = _clause_start(sentence, match.start())
+        if not cues.implementing.search(sentence, clause_start, match.start()):
+            return True
+    return False
+
+
+def _clause_start(text: str, position: int) -> int:
+    """Where the clause holding ``text[position]`` starts."""
+    return max(text.rfind(mark, 0, position) for mark in _CLAUSE_MARKS) + 1
+
+
 def _is_directive(sentence: str) -> bool:
     """Does the sentence tell someone what to do (not assess, narrate or appoint)?"""
     cues = _cues()
-    if cues.veto.search(sentence):
+    if _vetoed(cues, sentence):
         return False
     if cues.strong.search(sentence) or cues.initial.match(sentence):
         return True
@@ -276,9 +353,9 @@ def _is_directive(sentence: str) -> bool:
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """The quote of a sentence: no leading closing quotes or lead-in (会议强调,), no unbalanced
-    opening quote, no surrounding space."""
+    opening quote, no surrounding space, no trailing ``;`` or ``,`` (一是…;二是…)."""
     cues = _cues()
-    while end > start and text[end - 1].isspace():
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _TRAILING_SEPARATORS):
         end -= 1
     for _ in range(2):
         before = start
@@ -379,24 +456,38 @@ def _numeral_value(cues: _Cues, numeral: str) -> int:
 
 
 def _accepted(quote: str, kind: str) -> bool:
-    """Headings are always kept; an enumerated item only needs not to narrate the past or to
+    """Headings are always kept; an enumerated item, or a sentence that continues a directive
+    of its paragraph (要加强…。统一调配…。), only needs not to narrate the past, to assess or to
     appoint (items of a 会议要求 list are often bare verb phrases: 加快…互认); anything else must
     be a directive."""
     if kind == "heading":
         return True
+    if _is_directive(quote):
+        return True
+    cues = _cues()
     if kind == "item":
-        cues = _cues()
-        return not cues.veto.search(quote) and (_is_directive(quote) or not cues.past.search(quote))
-    return _is_directive(quote)
+        return not _vetoed(cues, quote) and not cues.past.search(quote)
+    if kind == "continued":
+        return (
+            len(quote) > _MIN_CONTINUATION
+            and not _vetoed(cues, quote)
+            and not cues.past.search(quote)
+            and not quote.startswith(cues.continuation_openers_veto)
+            and not cues.continuation_veto.search(quote)
+        )
+    return False
 
 
-def _add(state: _State, text: str, start: int, end: int, kind: str) -> None:
+def _add(state: _State, text: str, start: int, end: int, kind: str) -> bool:
+    """Add the unit ``text[start:end]`` (trimmed) when it is accepted as ``kind``."""
     start, end = _trim(text, start, end)
     if start >= end:
-        return
+        return False
     if not _accepted(text[start:end], kind):
-        return
-    state.units.append(_Unit(start, end, kind, state.section, state.list_id))
+        return False
+    unit_kind = "plain" if kind == "continued" else kind
+    state.units.append(_Unit(start, end, unit_kind, state.section, state.list_id))
+    return True
 
 
 def _plain(state: _State, text: str, start: int, end: int) -> None:
@@ -410,18 +501,46 @@ def _plain(state: _State, text: str, start: int, end: int) -> None:
     rest = text[terminator.end() : end].strip()
     if (
         rest
+        and not _has_lead_in(text, start, head_start)
         and 0 < len(head) <= cues.subheading_max
         and not _HEAD_PUNCT.search(head)
         and (cues.subheading_verb.match(head) or cues.initial.match(head))
     ):
         _add(state, text, start, end, "plain")
         return
+    directed = False
+    for piece_start, piece_end in _directive_pieces(text, start, end):
+        kind = "continued" if directed else "plain"
+        directed = _add(state, text, piece_start, piece_end, kind) or directed
+
+
+def _has_lead_in(text: str, start: int, head_start: int) -> bool:
+    """Did trimming ``text[start:head_start]`` drop a lead-in (会议强调,) and not only space and
+    punctuation? A paragraph led in so reports what was said; it has no sub-heading."""
+    junk = _LEADING_JUNK.match(text, start, head_start)
+    return (junk.end() if junk else start) < head_start
+
+
+def _directive_pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The sentences of ``text[start:end]``, each split further at a ``;`` followed by a clause
+    that opens with a directive (要加强…;要做好…;严格…): one requirement per directive. A clause
+    with its own subject (…;各医院要…) elaborates the one before and stays with it."""
     position = start
-    for match in _TERMINATOR.finditer(text, start, end):
-        _add(state, text, position, match.end(), "plain")
-        position = match.end()
-    if text[position:end].strip():
-        _add(state, text, position, end, "plain")
+    for match in chain(_PIECE_END.finditer(text, start, end), ((None),)):
+        piece_end = match.end() if match else end
+        if match and match.group() == ";" and not _opens_directive(text, piece_end, end):
+            continue
+        if text[position:piece_end].strip():
+            yield position, piece_end
+        position = piece_end
+
+
+def _opens_directive(text: str, start: int, end: int) -> bool:
+    """Does the clause at ``start`` open with a directive (要…, 必须…, 加强…)?"""
+    cues = _cues()
+    clause_end = _CLAUSE_SEP.search(text, start, end)
+    clause = text[start : clause_end.start() if clause_end else end].strip()
+    return bool(cues.strong.match(clause) or cues.initial.match(clause))
 
 
 def _paragraph(state: _State, text: str, start: int, end: int, at_para_start: bool) -> None:
@@ -509,31 +628,33 @@ def _unbroken(text: str) -> str:
     return _LINE_BREAKS.sub("", text) if "\n" in text or "\r" in text else text
 
 
-def _texts(view: _View, units: list[_Unit]) -> list[str]:
-    """Each unit's text without line breaks, in Simplified script.
+def _texts(view: _View, units: list[_Unit]) -> list[tuple[str, str]]:
+    """Each unit's text without line breaks, in Simplified script, as written and folded.
 
-    One OpenCC call for all of them: joined by line breaks, which no conversion rule spans
-    and no unit text holds any more, they convert exactly as they would one by one."""
+    One OpenCC call (and one fold) for all of them: joined by line breaks, which no conversion
+    rule spans and no unit text holds any more, they convert exactly as they would one by one."""
     if not units:
         return []
     joined = "\n".join(_unbroken(view.surface[unit.start : unit.end]) for unit in units)
-    return to_simplified(joined).split("\n")
+    simplified = to_simplified(joined)
+    return list(zip(simplified.split("\n"), fold_width(simplified).split("\n"), strict=True))
 
 
 def _requirement(
     doc: NormalisedText,
     view: _View,
     unit: _Unit,
-    text: str,
+    texts: tuple[str, str],
     ordinal: int | None,
     section: int | None,
 ) -> Requirement | None:
+    text, folded = texts
     try:
         return Requirement(
             ordinal=ordinal,
             section=section,
             text=text,
-            category=categorise(fold_width(text)),
+            category=_category(folded),
             evidence=doc.evidence(view.index[unit.start], view.index[unit.end - 1] + 1),
         )
     except ValidationError:  # the contract refuses this candidate
