@@ -47,6 +47,7 @@ from pydantic import (
 from .corpus import InputError, YamlDocument, decode_utf8, parse_yaml
 from .models import Annotation, Level, Role
 from .rules.reports import DROP_REASONS
+from .text import to_simplified
 from .text.punctuation import fold_width
 from .validate import Problem, field_path, schema_problems
 
@@ -590,7 +591,9 @@ def _gold_pairs(meeting: GoldMeeting) -> Counter[tuple[str, str]]:
 
 
 def _anchor_found(anchor: str, requirements: Sequence[str]) -> bool:
-    folded = fold_width(anchor)
+    """An anchor (as the page writes it) found in a requirement's text (Simplified, like every
+    label, so a Traditional page's anchor is compared in Simplified; widths folded)."""
+    folded = fold_width(to_simplified(anchor))
     return any(folded in text for text in requirements)
 
 
