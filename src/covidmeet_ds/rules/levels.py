@@ -241,7 +241,7 @@ def _townships(text: str, start: int, end: int, ends: frozenset[int]) -> Iterato
 def _place_cues(
     text: str, mentions: Sequence[PlaceMention], townships: dict[int, _Cue]
 ) -> Iterator[_Cue]:
-    """One cue per chain of places (湖北省武汉市, 某市某镇): its lowest unit."""
+    """One cue per chain of places (某省某市, 某市某镇): its lowest unit."""
     chain: list[PlaceMention] = []
     for mention in [*mentions, None]:
         if mention is not None and chain and mention.start == chain[-1].end:
