@@ -346,7 +346,7 @@ def _choose(cues: list[_Cue], verb: int | None) -> _Cue | None:
 
 
 def _mentions_in(mentions: Sequence[PlaceMention], start: int, end: int) -> list[PlaceMention]:
-    lo = bisect_left([m.start for m in mentions], start)
+    lo = bisect_left(mentions, start, key=lambda m: m.start)
     out = []
     for mention in mentions[lo:]:
         if mention.start >= end:
@@ -452,6 +452,30 @@ def _report_province(ctx: ReportContext, own: _Own) -> str:
     return leader or ""
 
 
+@dataclass(frozen=True)
+class _Report:
+    """What the resolution needs about the whole report, computed once per report."""
+
+    places: tuple[PlaceMention, ...]
+    own: _Own
+    province: str
+    ends: frozenset[int]
+
+
+_LAST_REPORT: list[_Report] = []
+"""The last report resolved (its meetings are resolved one after the other)."""
+
+
+def _report(ctx: ReportContext) -> _Report:
+    places = ctx.places
+    if _LAST_REPORT and _LAST_REPORT[0].places is places:
+        return _LAST_REPORT[0]
+    own = _own(ctx.doc.text)
+    report = _Report(places, own, _report_province(ctx, own), frozenset(m.end for m in places))
+    _LAST_REPORT[:] = [report]
+    return report
+
+
 def _resolve_unit(
     ctx: ReportContext, meeting: MeetingSpan, unit: str
 ) -> tuple[str, str | None, str]:
@@ -459,10 +483,9 @@ def _resolve_unit(
     data = _data()
     text = ctx.doc.text
     spec = data.cues.units[unit]
-    own = _own(text)
-    province = _report_province(ctx, own)
+    report = _report(ctx)
+    own, province, ends = report.own, report.province, report.ends
     kinds = frozenset(spec.kinds)
-    ends = frozenset(m.end for m in ctx.places)
     for where, start, end in _scopes(text, meeting, own.end):
         if spec.level == "township":
             hits = _township_hits(text, start, end, unit, own, ends)
@@ -493,7 +516,7 @@ def _level_of(name: str, fallback: str) -> str:
 
 def _resolve_shared(ctx: ReportContext, cue: _Cue) -> tuple[str | None, str | None, str]:
     """A place whose name is shared (通州区): the one in the province the report is about."""
-    province = _report_province(ctx, _own(ctx.doc.text))
+    province = _report(ctx).province
     inside = [d for d in cue.candidates if d.province == province]
     if len(inside) == 1:
         note = f"The name is shared by several places; the report is about {province}."
