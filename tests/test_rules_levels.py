@@ -375,3 +375,17 @@ def test_a_misspelt_key_in_the_cue_file_raises() -> None:
         _LevelCues.model_validate(misspelt)
     with pytest.raises(DataFileError):
         load_data("levels.yaml", type("_Strict", (_LevelCues,), {"__annotations__": {"x": int}}))
+
+
+def test_an_autonomous_regions_party_committee_is_written_qu_dangwei() -> None:
+    text = "3月5日,区党委召开常委会会议。广西壮族自治区党委书记某某主持会议。"
+    assert _held(text, "3月5日,区党委召开常委会会议") == ("provincial", "广西壮族自治区")
+    text = "3月5日,区委召开常委会会议。青秀区委书记某某主持会议。"
+    assert _held(text, "3月5日,区委召开常委会会议") == ("county", "青秀区")
+
+
+def test_an_unnamed_unit_whose_place_the_report_never_names_keeps_its_level() -> None:
+    text = "12月1日,县疫情防控指挥部召开调度会。会议要求做好返乡人员排查。"
+    found = _level(text, "12月1日,县疫情防控指挥部召开调度会")
+    assert _pair(found) == ("county", None)
+    assert found is not None and found.note

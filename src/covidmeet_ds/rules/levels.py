@@ -81,6 +81,7 @@ class _LevelCues(DataFile):
     national: tuple[str, ...]
     nationwide: str
     units: dict[str, _Unit]
+    unit_bodies: dict[str, str]
     own_unit_prefixes: tuple[str, ...]
     body_suffixes: tuple[str, ...]
     body_gap: int
@@ -284,6 +285,14 @@ def _unit_cues(text: str, start: int, end: int, covered: list[tuple[int, int]]) 
             if _is_false_unit(text, unit_start, unit_end) or _UNIT_START.match(text, unit_end):
                 continue
             seen.add(unit_start)
+            unit = next(
+                (
+                    u
+                    for body, u in data.cues.unit_bodies.items()
+                    if text.startswith(body, unit_start)
+                ),
+                unit,
+            )
             level = data.cues.units[unit].level
             yield _Cue(match.start(), match.end(), level, None, "unit", unit=unit)
 
