@@ -14,6 +14,7 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..places import PlaceMention, find_places
 from ..text.normalise import NormalisedText, normalise
 from .meetings import MeetingSpan, segment
 
@@ -60,6 +61,12 @@ class ReportContext:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    @cached_property
+    def places(self) -> tuple[PlaceMention, ...]:
+        """Every name of a division in the report's text, left to right (``places.find_places``);
+        townships, which the gazetteer does not hold, are the rules' business."""
+        return tuple(find_places(self.doc.text))
 
     @cached_property
     def people(self) -> ReportPeople:

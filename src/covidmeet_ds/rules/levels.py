@@ -1,129 +1,184 @@
 """The administrative level of the body that held a meeting, and the area it governs.
 
-The level is read from *this* meeting's convener and name, in that order, then from its held
-clause, then from the titles of the officials who chaired it: 国务院, 国家卫生健康委, 全国… →
-national; 省委, 全省…, a province's name → provincial; 市… → prefectural; 县/区/旗 → county;
-乡/镇/街道 → township. A cue inside a reference to another meeting (传达全国会议精神,
-全国会议结束后) is skipped. Cue words are data (``data/levels.yaml``); provinces come from the
-gazetteer (``data/provinces.yaml``).
+The level is that of the convening body's OWN unit: the lowest unit of the chain it is written
+with (某省某市某镇党委 → township, that 镇). It is read from this meeting's convener, then its
+name, then its held clause (the body right before 召开, else the name after it), and only then
+from the titles of the officials who chaired it; in a chain of titles the one nearest the verb is
+the post that convenes (某省委常委、某市委书记主持召开 → the 市). Places come from the gazetteer
+(``covidmeet_ds.places``: official full names, short forms, levels, county-level cities);
+townships (乡/镇/街道), which it does not hold, are recognised by form: a name of two to four
+characters right before 镇/乡/街道 and a body or a verb (某某镇党委, 某某街道召开).
 
-The jurisdiction of a provincial meeting that says only 省 is the province the text points to:
-full and short names, officials' titles (江西省委书记) and compounds of the one-character
-abbreviation (来赣人员, 入黔, 全黔), scored first in the held clause, then in the passage, then in
-the whole body. A 市 meeting in a report that names only one of 北京/天津/上海/重庆 is provincial:
-province-level municipalities are provincial even when the text says 市.
+A body written with its unit word only (我区, 市委, 全镇, 县疫情防控指挥部) is resolved from the
+report: the place of that kind it names most as its own (in titles, before bodies), nearest scope
+first (held clause, the meeting's passage, the body). Places after 在/赴/援助…, in quotations and
+in background sentences (另据, 此前) do not count. National meetings are those of national bodies
+(国务院, 中共中央, ministries); 全国 counts only in the convener, the name or the held clause,
+and only when no lower unit does. Cue words are data (``data/levels.yaml``).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import islice
+from typing import Literal
 
 from pydantic import ValidationError
 
-from ..models import PROVINCE_LEVEL_MUNICIPALITIES, Evidence, MeetingLevel
-from ..taxonomy import provinces, read_data
-from ..text import to_simplified
-from ..text.normalise import NormalisedText
+from ..models import Evidence, MeetingLevel
+from ..places import Division, PlaceMention, find_places, gazetteer
+from ..taxonomy import DataFile, load_data, provinces
 from ..text.patterns import alternation, scanning
 from .context import ReportContext
 from .meetings import MeetingSpan
 
-DATA = ("levels.yaml", "provinces.yaml")
+DATA = ("levels.yaml", "provinces.yaml", "divisions.tsv", "places.yaml")
 
 NATIONAL_JURISDICTION = "中华人民共和国"
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_PLACE_STOP = re.compile(r"[召开的在由和与及等全我本各该了后对就向为,,。;;、\s]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _UNIT_START = re.compile(r"[省市州县区旗盟]")
 """A unit character right after a unit is the real unit (杭州市: the unit is 市, not 州)."""
-_PHRASE_END = re.compile(scanning(r"[,,。;;、]|[就对把将要在和与及向为]|召开|举行|提出|传达"))
+_PHRASE_END = re.compile(scanning(r"[,。;、]|[就对把将要在和与及向为]|召开|举行|提出|传达"))
 """Where the noun phrase after a cue ends: a relay word beyond it belongs to the predicate."""
+_CENTRAL_GROUP = r"中央[^,。;、\s]{0,16}?领导小组"
+_SENTENCE = re.compile(r"[^。!?\n]+")
+_QUOTE = re.compile(r"“[^”\n]{0,400}”")
 _FURNITURE = re.compile(
     r"相关推荐|热点推荐|相关阅读|相关资源|相关搜索|相关文章|相关新闻|延伸阅读|推荐阅读|评论一下|版权所有|版权与信息产品"
 )
+_CHAIR = re.compile(r"主持|讲话")
+
+Level = Literal["provincial", "prefectural", "county", "township"]
+
+
+# --- cue data ---------------------------------------------------------------------------------
+
+
+class _Unit(DataFile):
+    level: Level
+    kinds: tuple[str, ...]
+
+
+class _Length(DataFile):
+    min: int
+    max: int
+
+
+class _Weights(DataFile):
+    full_name: int
+    short_name: int
+    abbreviation: int
+    as_body: int
+
+
+class _LevelCues(DataFile):
+    """``data/levels.yaml``."""
+
+    national: tuple[str, ...]
+    nationwide: str
+    units: dict[str, _Unit]
+    unit_bodies: dict[str, str]
+    own_unit_prefixes: tuple[str, ...]
+    body_suffixes: tuple[str, ...]
+    body_gap: int
+    township_next: tuple[str, ...]
+    township_name_not_first: frozenset[str]
+    township_name_length: _Length
+    convene_verbs: tuple[str, ...]
+    organisations: tuple[str, ...]
+    false_units: tuple[str, ...]
+    redaction: str
+    relay_before: tuple[str, ...]
+    relay_after: tuple[str, ...]
+    other_place_before: tuple[str, ...]
+    other_place_after: tuple[str, ...]
+    background_openers: tuple[str, ...]
+    abbreviation_prefixes: tuple[str, ...]
+    ambiguous_abbreviations: frozenset[str]
+    weights: _Weights
+
+
+@dataclass(frozen=True)
+class _Data:
+    cues: _LevelCues
+    national: re.Pattern[str]
+    nationwide: re.Pattern[str]
+    own_unit: re.Pattern[str]
+    bodied_unit: re.Pattern[str]
+    redacted: re.Pattern[str]
+    township: re.Pattern[str]
+    verb: re.Pattern[str]
+    organisation: re.Pattern[str]
+    as_body: re.Pattern[str]
+    abbreviation: re.Pattern[str]
+    abbreviations: dict[str, str]
+
+
+@cache
+def _data() -> _Data:
+    """Cue data, compiled once into the patterns the rule uses."""
+    cues = load_data("levels.yaml", _LevelCues)
+    units = alternation(cues.units)
+    body = rf"(?=[^,。;、\s]{{0,{cues.body_gap}}}?(?:{alternation(cues.body_suffixes)}))"
+    own = alternation(cues.own_unit_prefixes)
+    townships = alternation(u for u, unit in cues.units.items() if unit.level == "township")
+    abbreviations = {
+        p.abbreviation: p.name
+        for p in provinces()
+        if p.abbreviation not in cues.ambiguous_abbreviations
+    }
+    return _Data(
+        cues=cues,
+        national=re.compile(rf"{alternation(cues.national)}|{_CENTRAL_GROUP}"),
+        nationwide=re.compile(re.escape(cues.nationwide)),
+        own_unit=re.compile(rf"(?:{own})(?P<unit>{units})"),
+        bodied_unit=re.compile(rf"(?P<unit>{units}){body}"),
+        redacted=re.compile(rf"(?:{own}){cues.redaction}(?![A-Za-z])|{cues.redaction}(?=委|政府)"),
+        township=re.compile(rf"(?P<unit>{townships})(?={alternation(cues.township_next)})"),
+        verb=re.compile(alternation(cues.convene_verbs)),
+        organisation=re.compile(
+            rf"[^,。;、\s]{{0,{cues.body_gap}}}?(?:{alternation(cues.organisations)})"
+        ),
+        as_body=re.compile(body),
+        abbreviation=re.compile(
+            rf"(?:{alternation(cues.abbreviation_prefixes)})(?:\(返\)|返)?"
+            rf"(?P<abbr>{alternation(abbreviations)})"
+        ),
+        abbreviations=abbreviations,
+    )
+
+
+# --- cues of the convening body's unit --------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Cue:
-    """One cue of the level found in a string."""
+    """The unit of a body written in the text: ``text[start:end]``."""
 
     start: int
     end: int
     level: str | None
     """None for a redacted unit (全x), whose level depends on the province being known."""
     jurisdiction: str | None
-    kind: str
+    kind: Literal["national", "nationwide", "place", "township", "unit", "redacted"]
+    unit: str | None = None
+    """The unit word of a body written without its place (市 of 市委), to resolve."""
+    candidates: tuple[Division, ...] = ()
+    """The divisions a place cue may name, when its name is shared."""
 
 
-@dataclass(frozen=True)
-class _Data:
-    cue: re.Pattern[str]
-    lower_unit: re.Pattern[str]
-    """A city, county … named right after a province (江西省南昌市委)."""
-    unit_levels: dict[str, str]
-    false_units: tuple[str, ...]
-    relay_before: tuple[str, ...]
-    relay_after: tuple[str, ...]
-    full_names: dict[str, str]
-    """Full name or short name → full name."""
-    province_mention: re.Pattern[str]
-    abbreviation: re.Pattern[str]
-    abbreviations: dict[str, str]
-    other_before: tuple[str, ...]
-    other_after: tuple[str, ...]
-    weights: dict[str, int]
-
-
-@cache
-def _data() -> _Data:
-    """Cue data and gazetteer, compiled once into the patterns the rules use."""
-    data = read_data("levels.yaml")
-    gazetteer = provinces()
-    full = {p.name: p.name for p in gazetteer} | {p.short: p.name for p in gazetteer}
-    units = dict(data["units"])
-    bodies = alternation(data["body_suffixes"])
-    gap = int(data["body_gap"])
-    body = rf"(?=[^,,。;;、\s]{{0,{gap}}}?(?:{bodies}))"
-    redaction = data["redaction"]
-    own = alternation(data["own_unit_prefixes"])
-    cue = re.compile(
-        scanning(
-            rf"(?P<national>{alternation(data['national'])})"
-            rf"|(?P<full>{alternation(p.name for p in gazetteer)})"
-            rf"|(?P<short>{alternation(p.short for p in gazetteer)}){body}"
-            rf"|(?P<own>{own})(?P<ownunit>{alternation(units)})"
-            rf"|(?P<redacted>(?:{own}){redaction}(?![A-Za-z])|{redaction}(?=委|政府))"
-            rf"|(?P<unit>{alternation(units)}){body}"
-        )
-    )
-    lower = alternation(u for u, level in units.items() if level != "provincial")
-    ambiguous = set(data["ambiguous_abbreviations"])
-    abbreviations = {p.abbreviation: p.name for p in gazetteer if p.abbreviation not in ambiguous}
-    prefixes = alternation(data["abbreviation_prefixes"])
-    return _Data(
-        cue=cue,
-        lower_unit=re.compile(rf"(?P<place>[\u4e00-\u9fff]{{1,5}}?)(?P<unit>{lower}){body}"),
-        unit_levels=units,
-        false_units=tuple(data["false_units"]),
-        relay_before=tuple(data["relay_before"]),
-        relay_after=tuple(data["relay_after"]),
-        full_names=full,
-        province_mention=re.compile(alternation(full)),
-        abbreviation=re.compile(
-            rf"(?:{prefixes})(?:[((]返[))]|返)?(?P<abbr>{alternation(abbreviations)})"
-        ),
-        abbreviations=abbreviations,
-        other_before=tuple(data["other_province_before"]),
-        other_after=tuple(data["other_province_after"]),
-        weights={k: int(v) for k, v in data["weights"].items()},
-    )
-
-
-# --- cues of the level ---
+def _in_relay(text: str, start: int, end: int) -> bool:
+    """The cue names another meeting being relayed or studied (传达全国会议精神)."""
+    cues = _data().cues
+    before = text[max(0, start - 6) : start]
+    after = text[end : end + 20]
+    stop = _PHRASE_END.search(after)
+    after = after[: stop.start()] if stop else after
+    return any(w in before for w in cues.relay_before) or any(w in after for w in cues.relay_after)
 
 
 @lru_cache(maxsize=64)
@@ -131,14 +186,14 @@ def _false_unit_shifts(unit: str) -> tuple[tuple[str, int], ...]:
     """The ordinary words holding ``unit`` and where (社区 holds 区 at 1): a cue lookup."""
     return tuple(
         (word, shift)
-        for word in _data().false_units
+        for word in _data().cues.false_units
         for shift in range(len(word))
         if word.startswith(unit, shift)
     )
 
 
 def _is_false_unit(text: str, start: int, end: int) -> bool:
-    """社区, 城市, 市场 …: the unit character is part of an ordinary word."""
+    """社区, 城市, 乡镇 …: the unit character is part of an ordinary word."""
     for word, shift in _false_unit_shifts(text[start:end]):
         lo = start - shift
         if lo >= 0 and text.startswith(word, lo):
@@ -146,124 +201,168 @@ def _is_false_unit(text: str, start: int, end: int) -> bool:
     return False
 
 
-def _in_relay(text: str, start: int, end: int) -> bool:
-    """The cue names another meeting being relayed or studied (传达全国会议精神)."""
+def _is_elsewhere(text: str, start: int, end: int) -> bool:
+    """A place after 在/赴/援助 … or before 返/籍 …: not the speaker's own place."""
+    cues = _data().cues
+    before = text[max(0, start - 2) : start]
+    return before.endswith(cues.other_place_before) or text.startswith(cues.other_place_after, end)
+
+
+def _township_name_start(text: str, unit_start: int, floor: int, ends: frozenset[int]) -> int:
+    """Where the township name before ``unit_start`` begins, or -1: right after a place of the
+    chain (某县某某镇), else after a non-Han character (,某某镇召开)."""
+    length = _data().cues.township_name_length
+    for size in range(length.min, length.max + 1):
+        start = unit_start - size
+        if start < floor:
+            break
+        if not _HAN.fullmatch(text[start]):
+            break
+        if start in ends or start == floor or not _HAN.match(text, start - 1):
+            return start
+    return -1
+
+
+def _townships(text: str, start: int, end: int, ends: frozenset[int]) -> Iterator[_Cue]:
+    """Townships named in ``text[start:end]`` (某某镇党委, 某某街道召开)."""
     data = _data()
-    before = text[max(0, start - 6) : start]
-    after = text[end : end + 20]
-    stop = _PHRASE_END.search(after)
-    after = after[: stop.start()] if stop else after
-    if any(word in before for word in data.relay_before):
-        return True
-    return any(word in after for word in data.relay_after)
-
-
-def _place_before(text: str, start: int) -> str | None:
-    """The place name right before a unit character (武汉 in 武汉市委), if it looks like one."""
-    lo = start
-    while (
-        lo > 0
-        and start - lo < 5
-        and _CJK.match(text[lo - 1])
-        and not _PLACE_STOP.match(text[lo - 1])
-    ):
-        lo -= 1
-    place = text[lo:start]
-    return place if len(place) >= 2 else None
-
-
-def _lower_unit(text: str, start: int) -> _Cue | None:
-    """A city or county named right after its province (江西省 + 南昌市委), if any."""
-    data = _data()
-    match = data.lower_unit.match(text, start)
-    if match is None or _PLACE_STOP.search(match.group("place")):
-        return None
-    unit = match.group("unit")
-    if _is_false_unit(text, match.start("unit"), match.end("unit")):
-        return None
-    name = match.group("place") + unit
-    return _Cue(start, match.end("unit"), data.unit_levels[unit], name, "unit")
-
-
-def _cue_from(match: re.Match[str], text: str) -> _Cue | None:
-    data = _data()
-    start, end = match.span()
-    if match.group("national"):
-        return _Cue(start, end, "national", NATIONAL_JURISDICTION, "national")
-    if match.group("full") or match.group("short"):
-        lower = _lower_unit(text, end) if match.group("full") else None
-        if lower is not None:
-            return _Cue(start, lower.end, lower.level, lower.jurisdiction, "unit")
-        name = data.full_names[match.group("full") or match.group("short")]
-        return _Cue(start, end, "provincial", name, "province")
-    if match.group("redacted"):
-        return _Cue(start, end, None, None, "redacted")
-    unit = match.group("ownunit") or match.group("unit")
-    unit_start = match.start("ownunit") if match.group("ownunit") else start
-    if _is_false_unit(text, unit_start, unit_start + len(unit)):
-        return None
-    if _UNIT_START.match(text, unit_start + len(unit)):
-        return None  # 州 of 杭州市: part of the place name of the next unit
-    level = data.unit_levels[unit]
-    place = None if match.group("ownunit") else _place_before(text, start)
-    if place is None or level == "provincial":
-        return _Cue(start, end, level, None, "unit")
-    jurisdiction = place + unit
-    if jurisdiction in PROVINCE_LEVEL_MUNICIPALITIES:
-        return _Cue(start - len(place), end, "provincial", jurisdiction, "province")
-    return _Cue(start - len(place), end, level, jurisdiction, "unit")
-
-
-def _first_cue(text: str, start: int = 0, end: int | None = None) -> _Cue | None:
-    """The first cue of ``text[start:end]`` that is not part of a reference to another meeting."""
-    end = len(text) if end is None else end
-    for match in _data().cue.finditer(text, start, end):
-        if _in_relay(text, *match.span()):
+    for match in data.township.finditer(text, start, end):
+        unit_start = match.start()
+        if _is_false_unit(text, unit_start, match.end()):
             continue
-        cue = _cue_from(match, text)
-        if cue is not None:
-            return cue
-    return None
+        name_start = _township_name_start(text, unit_start, start, ends)
+        if name_start < 0 or text[name_start] in data.cues.township_name_not_first:
+            continue
+        if _is_elsewhere(text, name_start, match.end()):
+            continue
+        name = text[name_start : match.end()]
+        yield _Cue(name_start, match.end(), "township", name, "township")
 
 
-# --- the province behind a provincial or municipal meeting ---
+def _place_cues(
+    text: str, mentions: Sequence[PlaceMention], townships: dict[int, _Cue]
+) -> Iterator[_Cue]:
+    """One cue per chain of places (某省某市, 某市某镇): its lowest unit."""
+    chain: list[PlaceMention] = []
+    for mention in [*mentions, None]:
+        if mention is not None and chain and mention.start == chain[-1].end:
+            chain.append(mention)
+            continue
+        if chain:
+            lowest = chain[-1]
+            township = townships.pop(lowest.end, None)
+            if township is not None:
+                yield _Cue(
+                    chain[0].start, township.end, "township", township.jurisdiction, "township"
+                )
+            elif not _is_elsewhere(text, chain[0].start, lowest.end):
+                yield _place_cue(chain[0].start, lowest)
+        chain = [] if mention is None else [mention]
 
 
-def _province_hits(text: str) -> dict[str, list[str]]:
-    """Province full name → the words of ``text`` pointing to it (weighted by repetition)."""
+def _place_cue(start: int, mention: PlaceMention) -> _Cue:
+    candidates = mention.candidates
+    levels = {d.level for d in candidates}
+    level = levels.pop() if len(levels) == 1 else None
+    if len(candidates) == 1:
+        return _Cue(start, mention.end, level, candidates[0].name, "place")
+    return _Cue(start, mention.end, level, None, "place", candidates=candidates)
+
+
+def _unit_cues(text: str, start: int, end: int, covered: list[tuple[int, int]]) -> Iterator[_Cue]:
+    """Bodies written with their unit word only (全省, 我区, 市委, 镇党委, 州疫情防控指挥部)."""
     data = _data()
-    hits: dict[str, list[str]] = {}
-    for match in data.province_mention.finditer(text):
-        word = match.group()
-        before = text[max(0, match.start() - 4) : match.start()]
-        after = text[match.end() : match.end() + 2]
-        if before.endswith(data.other_before):
-            continue
-        if after.startswith(data.other_after):
-            continue
-        full = data.full_names[word]
-        weight = data.weights["full_name" if word == full else "short_name"]
-        hits.setdefault(full, []).extend([word] * weight)
-    for match in data.abbreviation.finditer(text):
-        full = data.abbreviations[match.group("abbr")]
-        hits.setdefault(full, []).extend([match.group()] * data.weights["abbreviation"])
-    return hits
+    seen: set[int] = set()
+    for pattern in (data.own_unit, data.bodied_unit):
+        for match in pattern.finditer(text, start, end):
+            unit_start = match.start("unit")
+            unit = match.group("unit")
+            unit_end = unit_start + len(unit)
+            if unit_start in seen or any(lo <= unit_start < hi for lo, hi in covered):
+                continue
+            if any(hi == unit_start for _, hi in covered):
+                continue  # 某某县县委: the place before already names the unit
+            if _is_false_unit(text, unit_start, unit_end) or _UNIT_START.match(text, unit_end):
+                continue
+            seen.add(unit_start)
+            unit = next(
+                (
+                    u
+                    for body, u in data.cues.unit_bodies.items()
+                    if text.startswith(body, unit_start)
+                ),
+                unit,
+            )
+            level = data.cues.units[unit].level
+            yield _Cue(match.start(), match.end(), level, None, "unit", unit=unit)
 
 
-def _leader(hits: dict[str, list[str]], among: frozenset[str] | None = None) -> str | None:
-    """The province with the strictly highest score (optionally among some names only)."""
-    scores = Counter({name: len(words) for name, words in hits.items() if words})
-    if among is not None:
-        scores = Counter({k: v for k, v in scores.items() if k in among})
-    ranked = scores.most_common(2)
-    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
-        return None
-    return ranked[0][0]
+def _cues(
+    text: str, start: int, end: int, mentions: Sequence[PlaceMention], nationwide: bool
+) -> list[_Cue]:
+    """Every cue of a body's unit in ``text[start:end]``, left to right (relays left out)."""
+    data = _data()
+    found: list[_Cue] = [
+        _Cue(m.start(), m.end(), "national", NATIONAL_JURISDICTION, "national")
+        for m in data.national.finditer(text, start, end)
+    ]
+    ends = frozenset(m.end for m in mentions)
+    townships = {cue.start: cue for cue in _townships(text, start, end, ends)}
+    found += _place_cues(text, mentions, townships)
+    found += townships.values()
+    covered = [(c.start, c.end) for c in found] + [(m.start, m.end) for m in mentions]
+    found += _unit_cues(text, start, end, covered)
+    found += [
+        _Cue(m.start(), m.end(), None, None, "redacted")
+        for m in data.redacted.finditer(text, start, end)
+    ]
+    if nationwide:
+        found += [
+            _Cue(m.start(), m.end(), "national", NATIONAL_JURISDICTION, "nationwide")
+            for m in data.nationwide.finditer(text, start, end)
+        ]
+    found = [
+        c
+        for c in found
+        if not _in_relay(text, c.start, c.end) and not _is_organisation(text, c, end)
+    ]
+    return sorted(found, key=lambda c: (c.start, -c.end))
 
 
-def _describe(hits: dict[str, list[str]], name: str) -> str:
-    words = "、".join(dict.fromkeys(hits.get(name, [])))
-    return f"the words {words} point to {name}"
+def _is_organisation(text: str, cue: _Cue, end: int) -> bool:
+    """某县人民医院, 某某大学: the place is where an organisation is, not a government's unit."""
+    if cue.kind in ("national", "nationwide"):
+        return False
+    verb = _data().verb.search(text, cue.end, end)
+    stop = verb.start() if verb else end
+    return _data().organisation.match(text[:stop], cue.end) is not None
+
+
+def _choose(cues: list[_Cue], verb: int | None) -> _Cue | None:
+    """The convening body's cue: the one nearest before the verb (the last title of a chain of
+    titles is the post that convenes), else the first after it; 全国 only when nothing else."""
+    real = [c for c in cues if c.kind != "nationwide"]
+    if not real:
+        return cues[0] if cues else None
+    if verb is not None:
+        before = [c for c in real if c.end <= verb]
+        if before:
+            return before[-1]
+    return real[0]
+
+
+# --- the report's own place for a body named by its unit word only ----------------------------
+
+
+def _mentions_in(mentions: Sequence[PlaceMention], start: int, end: int) -> list[PlaceMention]:
+    lo = bisect_left(mentions, start, key=lambda m: m.start)
+    out = []
+    for mention in mentions[lo:]:
+        if mention.start >= end:
+            break
+        if mention.end <= end:
+            out.append(mention)
+    return out
 
 
 def _body_end(text: str, start: int) -> int:
@@ -271,132 +370,254 @@ def _body_end(text: str, start: int) -> int:
     return cut.start() if cut else len(text)
 
 
-def _scopes(doc: NormalisedText, meeting: MeetingSpan) -> Iterator[tuple[str, str]]:
-    """Where the province is looked for, nearest first (furniture left out); each scope is
-    cut only when the nearer ones did not decide."""
-    text = doc.text
-    yield (
-        "the held clause",
-        " ".join(
-            s
-            for s in (meeting.convener, meeting.name, text[meeting.held_start : meeting.held_end])
-            if s
-        ),
-    )
-    body_end = _body_end(text, meeting.start)
-    yield "the meeting's passage", text[meeting.start : min(meeting.end, body_end)]
-    yield "the report's body", text[:body_end]
+@dataclass(frozen=True)
+class _Own:
+    """Where the report's own places may be named: its body without quotations and background
+    sentences."""
+
+    end: int
+    excluded: tuple[tuple[int, int], ...]
+
+    def counts(self, start: int) -> bool:
+        return start < self.end and not any(lo <= start < hi for lo, hi in self.excluded)
 
 
-def _province(doc: NormalisedText, meeting: MeetingSpan) -> tuple[str | None, str]:
-    """The province a 省 meeting belongs to, and how it was identified."""
-    for where, scope in _scopes(doc, meeting):
-        hits = _province_hits(scope)
-        leader = _leader(hits)
-        if leader:
-            return leader, f"The text says only 省; in {where}, {_describe(hits, leader)}."
-        if hits:
-            return None, f"In {where} several provinces are named equally often; none is chosen."
-    return None, "The text says only 省 and names no province."
+def _own(text: str) -> _Own:
+    openers = _data().cues.background_openers
+    excluded = [m.span() for m in _QUOTE.finditer(text)]
+    excluded += [
+        m.span() for m in _SENTENCE.finditer(text) if m.group().lstrip(" ,").startswith(openers)
+    ]
+    return _Own(_body_end(text, 0), tuple(excluded))
 
 
-def _municipality(doc: NormalisedText, meeting: MeetingSpan) -> tuple[str | None, str]:
-    """A 市 meeting with no city named: the province-level municipality the report is about.
-
-    When the body names no province at all, the rest of the page (its related links, which the
-    normalised body leaves out) is the last witness: a site's links about one municipality place
-    a 市 meeting there. A body that names any province is never overruled by the page."""
-    municipalities = frozenset(PROVINCE_LEVEL_MUNICIPALITIES)
-    for where, scope in islice(_scopes(doc, meeting), 1, None):
-        hits = _province_hits(scope)
-        if not hits:
+def _scores(
+    text: str, mentions: Iterable[PlaceMention], kinds: frozenset[str], own: _Own, province: str
+) -> dict[str, list[str]]:
+    """Official name → the words naming it as the report's own place (repeated by weight)."""
+    weights = _data().cues.weights
+    hits: dict[str, list[str]] = {}
+    for mention in mentions:
+        if not own.counts(mention.start) or _is_elsewhere(text, mention.start, mention.end):
             continue
-        leader = _leader(hits)
-        if leader in municipalities:
-            return leader, (
-                f"The text says only 市; in {where}, {_describe(hits, leader)}, a "
-                "province-level municipality, so the level is provincial."
-            )
-        return None, f"The text says only 市 and names no city; in {where} it names provinces."
-    hits = _province_hits(to_simplified(doc.raw))
-    leader = _leader(hits)
-    if leader in municipalities:
-        return leader, (
-            f"The text says only 市 and its body names no place; only the rest of the page "
-            f"(its own links and furniture) does: {_describe(hits, leader)}, a province-level "
-            "municipality, so the level is provincial."
-        )
-    return None, "The text says only 市 and names no city."
+        fitting = [d for d in mention.candidates if d.kind in kinds]
+        if len(fitting) > 1:
+            fitting = [d for d in fitting if d.province == province]
+        if len(fitting) != 1:
+            continue
+        weight = weights.full_name if mention.form == "full" else weights.short_name
+        if _data().as_body.match(text, mention.end):
+            weight += weights.as_body
+        hits.setdefault(fitting[0].name, []).extend([mention.text] * weight)
+    return hits
 
 
-# --- evidence and the public rule ---
+def _abbreviation_hits(text: str, start: int, end: int, own: _Own) -> dict[str, list[str]]:
+    data = _data()
+    hits: dict[str, list[str]] = {}
+    for match in data.abbreviation.finditer(text, start, end):
+        if own.counts(match.start()):
+            name = data.abbreviations[match.group("abbr")]
+            hits.setdefault(name, []).extend([match.group()] * data.cues.weights.abbreviation)
+    return hits
 
 
-def _locate(text: str, needle: str | None, start: int, end: int) -> tuple[int, int] | None:
-    if not needle:
+def _township_hits(
+    text: str, start: int, end: int, unit: str, own: _Own, ends: frozenset[int]
+) -> dict[str, list[str]]:
+    """Townships with this unit word named in ``text[start:end]`` (a township's own report
+    names it; a quotation or the background does not count)."""
+    hits: dict[str, list[str]] = {}
+    for cue in _townships(text, start, end, ends):
+        if cue.jurisdiction and cue.jurisdiction.endswith(unit) and own.counts(cue.start):
+            hits.setdefault(cue.jurisdiction, []).append(cue.jurisdiction)
+    return hits
+
+
+def _leader(hits: dict[str, list[str]]) -> str | None:
+    """The name with the strictly highest score."""
+    ranked = Counter({name: len(words) for name, words in hits.items() if words}).most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
         return None
+    return ranked[0][0]
+
+
+def _scopes(text: str, meeting: MeetingSpan, end: int) -> Iterator[tuple[str, int, int]]:
+    """Where the own place is looked for, nearest first."""
+    yield "the held clause", meeting.held_start, meeting.held_end
+    yield "the meeting's passage", meeting.start, min(meeting.end, end)
+    yield "the report's body", 0, end
+
+
+def _report_province(ctx: ReportContext, own: _Own) -> str:
+    """The province the report names most as its own (for shared short names), or ''."""
+    text = ctx.doc.text
+    kinds = frozenset().union(*(_data().cues.units[u].kinds for u in ("省", "自治区", "市")))
+    hits = _scores(text, ctx.places, kinds, own, "")
+    for name, words in _abbreviation_hits(text, 0, own.end, own).items():
+        hits.setdefault(name, []).extend(words)
+    provincial = {d.name for d in gazetteer().provincial()}
+    leader = _leader({k: v for k, v in hits.items() if k in provincial})
+    return leader or ""
+
+
+@dataclass(frozen=True)
+class _Report:
+    """What the resolution needs about the whole report, computed once per report."""
+
+    places: tuple[PlaceMention, ...]
+    own: _Own
+    province: str
+    ends: frozenset[int]
+
+
+_LAST_REPORT: list[_Report] = []
+"""The last report resolved (its meetings are resolved one after the other)."""
+
+
+def _report(ctx: ReportContext) -> _Report:
+    places = ctx.places
+    if _LAST_REPORT and _LAST_REPORT[0].places is places:
+        return _LAST_REPORT[0]
+    own = _own(ctx.doc.text)
+    report = _Report(places, own, _report_province(ctx, own), frozenset(m.end for m in places))
+    _LAST_REPORT[:] = [report]
+    return report
+
+
+def _resolve_unit(
+    ctx: ReportContext, meeting: MeetingSpan, unit: str
+) -> tuple[str, str | None, str]:
+    """Level, full name and note of a body written with its unit word only (我区, 市委)."""
+    data = _data()
+    text = ctx.doc.text
+    spec = data.cues.units[unit]
+    report = _report(ctx)
+    own, province, ends = report.own, report.province, report.ends
+    kinds = frozenset(spec.kinds)
+    for where, start, end in _scopes(text, meeting, own.end):
+        if spec.level == "township":
+            hits = _township_hits(text, start, end, unit, own, ends)
+        else:
+            hits = _scores(text, _mentions_in(ctx.places, start, end), kinds, own, province)
+            if spec.level == "provincial":
+                for name, words in _abbreviation_hits(text, start, end, own).items():
+                    hits.setdefault(name, []).extend(words)
+        leader = _leader(hits)
+        if leader is not None:
+            words = "、".join(dict.fromkeys(hits[leader]))
+            note = f"The text says only {unit}; in {where}, the words {words} point to {leader}."
+            return _level_of(leader, spec.level), leader, note
+        if hits:
+            note = f"The text says only {unit}; in {where} several places are named equally often."
+            return spec.level, None, note
+    return spec.level, None, f"The text says only {unit} and names no place of that kind."
+
+
+def _level_of(name: str, fallback: str) -> str:
+    """The level of a division by its official name (townships are not in the gazetteer)."""
+    found = gazetteer().by_form.get(name)
+    if found is None or found[1] != "full":
+        return fallback
+    levels = {d.level for d in found[0]}
+    return levels.pop() if len(levels) == 1 else fallback
+
+
+def _resolve_shared(ctx: ReportContext, cue: _Cue) -> tuple[str | None, str | None, str]:
+    """A place whose name is shared (通州区): the one in the province the report is about."""
+    province = _report(ctx).province
+    inside = [d for d in cue.candidates if d.province == province]
+    if len(inside) == 1:
+        note = f"The name is shared by several places; the report is about {province}."
+        return inside[0].level, inside[0].name, note
+    return cue.level, None, "The name is shared by several places; the text does not tell which."
+
+
+# --- the public rule --------------------------------------------------------------------------
+
+
+def _locate(text: str, needle: str, start: int, end: int) -> int:
     at = text.find(needle, max(0, start - 5), end + 5)
+    return at if at >= 0 else text.find(needle)
+
+
+def _extend(text: str, start: int, end: int) -> tuple[int, int]:
+    """A cue extended to the end of its noun phrase (for the quote)."""
+    stop = re.compile(r"[,。;、\s]|召开|举行|主持").search(text, end)
+    stop_at = stop.start() if stop else len(text)
+    return start, max(end, min(stop_at, start + 30))
+
+
+def _label_cue(
+    ctx: ReportContext, label: str, meeting: MeetingSpan
+) -> tuple[_Cue, int, int] | None:
+    """The cue of a convener or a meeting name, with where the label is in the text."""
+    text = ctx.doc.text
+    at = _locate(text, label, meeting.held_start, meeting.held_end)
     if at < 0:
-        at = text.find(needle)
-    return (at, at + len(needle)) if at >= 0 else None
+        mentions: Sequence[PlaceMention] = find_places(label)
+        cue = _choose(_cues(label, 0, len(label), mentions, nationwide=True), None)
+        return None if cue is None else (cue, -1, -1)
+    mentions = _mentions_in(ctx.places, at, at + len(label))
+    cue = _choose(_cues(text, at, at + len(label), mentions, nationwide=True), None)
+    return None if cue is None else (cue, at, at + len(label))
 
 
-def _extend(text: str, cue: _Cue, offset: int) -> tuple[int, int]:
-    """A cue inside the text, extended to the end of its noun phrase (for the quote)."""
-    start = offset + cue.start
-    stop = re.compile(r"[,,。;;、\s]|召开|举行|主持").search(text, offset + cue.end)
-    end = stop.start() if stop else len(text)
-    return start, max(offset + cue.end, min(end, start + 30))
-
-
-def _find_cue(doc: NormalisedText, meeting: MeetingSpan) -> tuple[_Cue, tuple[int, int]] | None:
-    """This meeting's cue and its span in the text: convener, name, held clause, chair's title."""
-    text = doc.text
+def _find_cue(ctx: ReportContext, meeting: MeetingSpan) -> tuple[_Cue, tuple[int, int]] | None:
+    """This meeting's cue and the span that shows it: convener, name, held clause, chair."""
+    text = ctx.doc.text
     for label in (meeting.convener, meeting.name):
-        cue = _first_cue(label) if label else None
-        span = _locate(text, label, meeting.held_start, meeting.held_end) if cue else None
-        if cue is not None and span is not None:
-            return cue, span
-    cue = _first_cue(text, meeting.held_start, meeting.held_end)
+        found = _label_cue(ctx, label, meeting) if label else None
+        if found is not None:
+            cue, start, end = found
+            if start < 0:  # the label is not written as such: the held clause shows it
+                start, end = meeting.held_start, meeting.held_end
+            return cue, (start, end)
+    start, end = meeting.held_start, meeting.held_end
+    verb = _data().verb.search(text, start, end)
+    mentions = _mentions_in(ctx.places, start, end)
+    cue = _choose(_cues(text, start, end, mentions, True), verb.start() if verb else None)
     if cue is not None:
-        return cue, _extend(text, cue, 0)
-    end = min(meeting.end, _body_end(text, meeting.start))
-    for sentence in re.finditer(r"[^。!?\n]*(?:主持|讲话)[^。!?\n]*", text[meeting.start : end]):
-        cue = _first_cue(text, meeting.start + sentence.start(), meeting.start + sentence.end())
+        return cue, _extend(text, cue.start, cue.end)
+    stop = min(meeting.end, _body_end(text, meeting.start))
+    for sentence in _SENTENCE.finditer(text, meeting.start, stop):
+        chair = _CHAIR.search(sentence.group())
+        if chair is None:
+            continue
+        lo, hi = sentence.span()
+        cues = _cues(text, lo, hi, _mentions_in(ctx.places, lo, hi), nationwide=False)
+        cue = _choose(cues, lo + chair.start())
         if cue is not None:
-            return cue, _extend(text, cue, 0)
+            return cue, _extend(text, cue.start, cue.end)
     return None
 
 
-def _resolve(doc: NormalisedText, meeting: MeetingSpan, cue: _Cue) -> tuple[str, str | None, str]:
-    """Level, jurisdiction and note from the cue and, when needed, the rest of the text."""
-    if cue.level == "national":
+def _resolve(
+    ctx: ReportContext, meeting: MeetingSpan, cue: _Cue
+) -> tuple[str | None, str | None, str]:
+    """Level, jurisdiction and note of the cue, from the rest of the text when needed."""
+    if cue.kind in ("national", "nationwide"):
         return "national", NATIONAL_JURISDICTION, ""
-    if cue.jurisdiction is not None:
-        return cue.level or "provincial", cue.jurisdiction, ""
-    if cue.level in (None, "provincial"):
-        province, note = _province(doc, meeting)
-        if cue.level is None:
-            note = f"The unit is redacted (全x, x委); {note}"
-        return "provincial", province, note
-    if cue.level == "prefectural":
-        municipality, note = _municipality(doc, meeting)
-        if municipality is not None:
-            return "provincial", municipality, note
-        return "prefectural", None, note
-    return cue.level, None, f"The text gives the {cue.level} unit but not its name."
+    if cue.kind == "redacted":
+        level, name, note = _resolve_unit(ctx, meeting, "省")
+        return level, name, f"The unit is redacted (全x, x委); {note}"
+    if cue.unit is not None:
+        return _resolve_unit(ctx, meeting, cue.unit)
+    if cue.jurisdiction is None and cue.candidates:
+        return _resolve_shared(ctx, cue)
+    return cue.level, cue.jurisdiction, ""
 
 
-def _extract(doc: NormalisedText, meeting: MeetingSpan) -> MeetingLevel | None:
-    found = _find_cue(doc, meeting)
+def _extract(ctx: ReportContext, meeting: MeetingSpan) -> MeetingLevel | None:
+    found = _find_cue(ctx, meeting)
     if found is None:
         return None
     cue, span = found
-    level, jurisdiction, note = _resolve(doc, meeting, cue)
-    if cue.level is None and jurisdiction is None:
+    level, jurisdiction, note = _resolve(ctx, meeting, cue)
+    if level is None or (cue.kind == "redacted" and jurisdiction is None):
         return None  # a redacted unit whose province is unknown tells nothing
+    evidence: Evidence = ctx.doc.evidence(*span)
     try:
-        evidence: Evidence = doc.evidence(*span)
         return MeetingLevel(
             level=level, jurisdiction=jurisdiction, evidence=evidence, note=note or None
         )
@@ -407,7 +628,7 @@ def _extract(doc: NormalisedText, meeting: MeetingSpan) -> MeetingLevel | None:
 def extract_level(ctx: ReportContext, meeting: MeetingSpan) -> MeetingLevel | None:
     """The level and jurisdiction of the meeting's convening body, or None when nothing in the
     text shows the level."""
-    return _extract(ctx.doc, meeting)
+    return _extract(ctx, meeting)
 
 
-__all__ = ["DATA", "extract_level"]
+__all__ = ["DATA", "NATIONAL_JURISDICTION", "extract_level"]
