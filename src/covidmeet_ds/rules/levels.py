@@ -471,18 +471,15 @@ class _Report:
     ends: frozenset[int]
 
 
-_LAST_REPORT: list[_Report] = []
-"""The last report resolved (its meetings are resolved one after the other)."""
-
-
 def _report(ctx: ReportContext) -> _Report:
+    """The report's resolution data, computed once per report (``ReportContext.memo``)."""
+    return ctx.memo("levels.report", lambda: _read_report(ctx))
+
+
+def _read_report(ctx: ReportContext) -> _Report:
     places = ctx.places
-    if _LAST_REPORT and _LAST_REPORT[0].places is places:
-        return _LAST_REPORT[0]
     own = _own(ctx.doc.text)
-    report = _Report(places, own, _report_province(ctx, own), frozenset(m.end for m in places))
-    _LAST_REPORT[:] = [report]
-    return report
+    return _Report(places, own, _report_province(ctx, own), frozenset(m.end for m in places))
 
 
 def _resolve_unit(
