@@ -269,3 +269,28 @@ def test_never_raises(pieces, published, a, b) -> None:
         MeetingSpan(lo, max(hi, lo + 1), lo, max(hi, lo + 1), "会议", "省委"),
     ):
         assert isinstance(extract_date(context(doc, published), span), MeetingDate)
+
+
+# --- the cue file ---
+
+
+def test_misspelt_key_in_the_cue_file_raises(monkeypatch) -> None:
+    from covidmeet_ds import taxonomy
+    from covidmeet_ds.rules.dates import _DateCues
+
+    data = taxonomy.read_data("dates.yaml")
+    data["held_verb"] = data.pop("held_verbs")
+    monkeypatch.setattr(taxonomy, "read_data", lambda name: data)
+    with pytest.raises(taxonomy.DataFileError, match="held_verb"):
+        taxonomy.load_data("dates.yaml", _DateCues)
+
+
+def test_unknown_time_of_day_in_the_cue_file_raises(monkeypatch) -> None:
+    from covidmeet_ds import taxonomy
+    from covidmeet_ds.rules.dates import _DateCues
+
+    data = taxonomy.read_data("dates.yaml")
+    data["time_of_day"]["午夜"] = "midnight"
+    monkeypatch.setattr(taxonomy, "read_data", lambda name: data)
+    with pytest.raises(taxonomy.DataFileError, match="time_of_day"):
+        taxonomy.load_data("dates.yaml", _DateCues)

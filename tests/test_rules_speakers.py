@@ -242,3 +242,28 @@ def test_never_raises(pieces: list[str], bounds: tuple[int, int]) -> None:
     speakers = extract_speakers(context(doc), MeetingSpan(bounds[0], bounds[1], 0, 0, None, None))
     for speaker in speakers:
         assert isinstance(speaker, Speaker)
+
+
+# --- the cue file ---
+
+
+def test_misspelt_key_in_the_cue_file_raises(monkeypatch) -> None:
+    from covidmeet_ds import taxonomy
+    from covidmeet_ds.rules.speakers import _SpeakerCues
+
+    data = taxonomy.read_data("speakers.yaml")
+    data["title_head"] = data.pop("title_heads")
+    monkeypatch.setattr(taxonomy, "read_data", lambda name: data)
+    with pytest.raises(taxonomy.DataFileError, match="title_head"):
+        taxonomy.load_data("speakers.yaml", _SpeakerCues)
+
+
+def test_misspelt_role_in_the_cue_file_raises(monkeypatch) -> None:
+    from covidmeet_ds import taxonomy
+    from covidmeet_ds.rules.speakers import _SpeakerCues
+
+    data = taxonomy.read_data("speakers.yaml")
+    data["roles"]["presiding"] = data["roles"].pop("presided")
+    monkeypatch.setattr(taxonomy, "read_data", lambda name: data)
+    with pytest.raises(taxonomy.DataFileError, match="roles"):
+        taxonomy.load_data("speakers.yaml", _SpeakerCues)

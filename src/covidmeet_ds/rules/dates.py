@@ -23,11 +23,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from ..models import DATE_WINDOW, Evidence, MeetingDate
-from ..taxonomy import read_data
+from ..taxonomy import DataFile, load_data
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, scanning
 from .context import ReportContext
@@ -52,9 +53,37 @@ _CLAUSE_END = re.compile(r"[,,。!?!?;;\n]")
 _YEARS = range(DATE_WINDOW[0].year, DATE_WINDOW[1].year + 1)
 
 
+TimeOfDay = Literal["morning", "afternoon", "evening"]
+
+
+class _AnchorRow(DataFile):
+    """A term that dates a phase of the epidemic, as written in ``data/dates.yaml``."""
+
+    pattern: str
+    start: date = Field(alias="from")
+    until: date
+    decisive: bool
+    note: str
+
+
+class _DateCues(DataFile):
+    """The contents of ``data/dates.yaml``."""
+
+    anchors: tuple[_AnchorRow, ...]
+    decisive_slack_days_before: int
+    decisive_slack_days_after: int
+    spring_festival: dict[int, date]
+    time_of_day: dict[str, TimeOfDay]
+    relative_cues: tuple[str, ...]
+    held_verbs: tuple[str, ...]
+    not_event_before: tuple[str, ...]
+    not_event_after: tuple[str, ...]
+    furniture_markers: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class _Anchor:
-    """A term that dates a phase of the epidemic (``data/dates.yaml``)."""
+    """A term that dates a phase of the epidemic, compiled."""
 
     pattern: re.Pattern[str]
     start: date
@@ -81,18 +110,18 @@ class _Cues:
 @cache
 def _cues() -> _Cues:
     """The cue data, read once; the date grammar's regex includes its time-of-day words."""
-    data = read_data("dates.yaml")
+    data = load_data("dates.yaml", _DateCues)
     anchors = tuple(
         _Anchor(
-            pattern=re.compile(row["pattern"]),
-            start=date.fromisoformat(row["from"]),
-            until=date.fromisoformat(row["until"]),
-            decisive=bool(row["decisive"]),
-            note=" ".join(str(row["note"]).split()),
+            pattern=re.compile(row.pattern),
+            start=row.start,
+            until=row.until,
+            decisive=row.decisive,
+            note=" ".join(row.note.split()),
         )
-        for row in data["anchors"]
+        for row in data.anchors
     )
-    times = alternation([*data["time_of_day"], "中午"])
+    times = alternation([*data.time_of_day, "中午"])
     inner = rf"(?:(?P<iyear>{_YEAR})年)?(?P<imonth>{_NUM})月(?P<iday>{_NUM})[日号]?"
     today = rf"(?P<rel>今天|今日|昨天|昨日)(?:[((]{inner}[))])?"
     absolute = (
@@ -106,15 +135,15 @@ def _cues() -> _Cues:
     expression = re.compile(scanning(rf"(?:{today}|{absolute}|{lunar})(?P<tod>{times})?"))
     return _Cues(
         anchors=anchors,
-        slack_before=timedelta(days=int(data["decisive_slack_days_before"])),
-        slack_after=timedelta(days=int(data["decisive_slack_days_after"])),
-        spring_festival={int(y): date.fromisoformat(d) for y, d in data["spring_festival"].items()},
-        time_of_day=dict(data["time_of_day"]),
-        relative=re.compile(alternation(data["relative_cues"])),
-        held_verbs=re.compile(alternation(data["held_verbs"])),
-        not_event_before=tuple(data["not_event_before"]),
-        not_event_after=tuple(data["not_event_after"]),
-        furniture=re.compile(alternation(data["furniture_markers"])),
+        slack_before=timedelta(days=data.decisive_slack_days_before),
+        slack_after=timedelta(days=data.decisive_slack_days_after),
+        spring_festival=dict(data.spring_festival),
+        time_of_day=dict(data.time_of_day),
+        relative=re.compile(alternation(data.relative_cues)),
+        held_verbs=re.compile(alternation(data.held_verbs)),
+        not_event_before=data.not_event_before,
+        not_event_after=data.not_event_after,
+        furniture=re.compile(alternation(data.furniture_markers)),
         expression=expression,
     )
 

@@ -25,7 +25,7 @@ from functools import cache
 from pydantic import ValidationError
 
 from ..models import Speaker
-from ..taxonomy import read_data
+from ..taxonomy import DataFile, load_data
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, finditer, never_empty, required_character, scanning, search
 from .context import ReportContext
@@ -85,32 +85,62 @@ class _Cues:
     compound_surnames: tuple[str, ...]
 
 
+class _Roles(DataFile):
+    """Role verbs by role, as regular expressions."""
+
+    presided: tuple[str, ...]
+    spoke: tuple[str, ...]
+    attended: tuple[str, ...]
+
+
+class _SpeakerCues(DataFile):
+    """The contents of ``data/speakers.yaml``."""
+
+    roles: _Roles
+    listed_after: str
+    blocked_after: tuple[str, ...]
+    blocked_before: tuple[str, ...]
+    studied_prefixes: tuple[str, ...]
+    reported_speech: str
+    adverbial_markers: tuple[str, ...]
+    passive_prefix: str
+    title_starters: tuple[str, ...]
+    title_heads: tuple[str, ...]
+    title_stop_words: tuple[str, ...]
+    name_suffixes: tuple[str, ...]
+    non_name_chars: str
+    non_names: tuple[str, ...]
+    unnamed_speech: tuple[str, ...]
+    unnamed_note: str
+    compound_surnames: tuple[str, ...]
+    surnames: str
+
+
 @cache
 def _cues() -> _Cues:
-    data = read_data("speakers.yaml")
-    roles = data["roles"]
-    verbs = "|".join(f"(?P<{role}>{'|'.join(roles[role])})" for role in ROLE_ORDER)
-    markers = data["adverbial_markers"]
+    data = load_data("speakers.yaml", _SpeakerCues)
+    verbs = "|".join(f"(?P<{role}>{'|'.join(getattr(data.roles, role))})" for role in ROLE_ORDER)
+    markers = data.adverbial_markers
     return _Cues(
         role_verbs=re.compile(scanning(verbs)),
-        listed_after=re.compile(scanning(data["listed_after"])),
-        blocked_after=tuple(data["blocked_after"]),
-        blocked_before=tuple(data["blocked_before"]),
-        studied_prefixes=tuple(data["studied_prefixes"]),
-        reported_speech=re.compile(scanning(data["reported_speech"])),
+        listed_after=re.compile(scanning(data.listed_after)),
+        blocked_after=data.blocked_after,
+        blocked_before=data.blocked_before,
+        studied_prefixes=data.studied_prefixes,
+        reported_speech=re.compile(scanning(data.reported_speech)),
         adverbial=re.compile(alternation(markers)),
         group_title=re.compile(r"等([\u3400-\u9fff]{2,12}?)(?=" + alternation(markers) + "|$)"),
-        passive_prefix=re.compile(data["passive_prefix"]),
-        heads=tuple(sorted(data["title_heads"], key=len, reverse=True)),
-        title_stop_word=re.compile(alternation(data["title_stop_words"])),
-        title_starter=re.compile(f"(?=(?:{alternation(data['title_starters'])}))"),
-        name_suffixes=tuple(data["name_suffixes"]),
-        non_name_chars=frozenset(data["non_name_chars"]),
-        non_names=frozenset(data["non_names"]),
-        unnamed_speech=tuple(re.compile(scanning(p)) for p in data["unnamed_speech"]),
-        unnamed_note=data["unnamed_note"].strip(),
-        surnames=frozenset(data["surnames"].strip()),
-        compound_surnames=tuple(data["compound_surnames"]),
+        passive_prefix=re.compile(data.passive_prefix),
+        heads=tuple(sorted(data.title_heads, key=len, reverse=True)),
+        title_stop_word=re.compile(alternation(data.title_stop_words)),
+        title_starter=re.compile(f"(?=(?:{alternation(data.title_starters)}))"),
+        name_suffixes=data.name_suffixes,
+        non_name_chars=frozenset(data.non_name_chars),
+        non_names=frozenset(data.non_names),
+        unnamed_speech=tuple(re.compile(scanning(p)) for p in data.unnamed_speech),
+        unnamed_note=data.unnamed_note.strip(),
+        surnames=frozenset(data.surnames.strip()),
+        compound_surnames=data.compound_surnames,
     )
 
 
