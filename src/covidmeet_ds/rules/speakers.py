@@ -74,9 +74,14 @@ class _Cues:
     passive_prefix: re.Pattern[str]
     heads: tuple[str, ...]
     title_stop_word: re.Pattern[str]
+    title_stop_exception: re.Pattern[str]
+    time_adverbial: re.Pattern[str]
     title_starter: re.Pattern[str]
     """Where a new title starts (a lookahead: the match is empty, its start is the offset)."""
     name_suffixes: tuple[str, ...]
+    post_titles: tuple[str, ...]
+    list_conjunction: re.Pattern[str]
+    generic_presided_tail: re.Pattern[str]
     non_name_chars: frozenset[str]
     non_names: frozenset[str]
     unnamed_speech: tuple[re.Pattern[str], ...]
@@ -107,7 +112,12 @@ class _SpeakerCues(DataFile):
     title_starters: tuple[str, ...]
     title_heads: tuple[str, ...]
     title_stop_words: tuple[str, ...]
+    title_stop_exceptions: tuple[str, ...]
+    time_adverbial: str
     name_suffixes: tuple[str, ...]
+    post_titles: tuple[str, ...]
+    list_conjunctions: tuple[str, ...]
+    generic_presided_tail: str
     non_name_chars: str
     non_names: tuple[str, ...]
     unnamed_speech: tuple[str, ...]
@@ -133,8 +143,13 @@ def _cues() -> _Cues:
         passive_prefix=re.compile(data.passive_prefix),
         heads=tuple(sorted(data.title_heads, key=len, reverse=True)),
         title_stop_word=re.compile(alternation(data.title_stop_words)),
+        title_stop_exception=re.compile(alternation(data.title_stop_exceptions)),
+        time_adverbial=re.compile(data.time_adverbial),
         title_starter=re.compile(f"(?=(?:{alternation(data.title_starters)}))"),
         name_suffixes=data.name_suffixes,
+        post_titles=tuple(sorted(data.post_titles, key=len, reverse=True)),
+        list_conjunction=re.compile(alternation(data.list_conjunctions)),
+        generic_presided_tail=re.compile(data.generic_presided_tail),
         non_name_chars=frozenset(data.non_name_chars),
         non_names=frozenset(data.non_names),
         unnamed_speech=tuple(re.compile(scanning(p)) for p in data.unnamed_speech),
@@ -152,6 +167,8 @@ class _Person:
     titles: list[str]
     honorific: bool = False
     """Written with 同志: a name even without a title."""
+    post_title: bool = False
+    """Written with a title after the name (某某书记): a presider only, never a known name."""
 
 
 @dataclass
@@ -162,6 +179,9 @@ class _Mention:
     roles: set[str]
     start: int
     end: int
+    first_role: str = ""
+    names_a_meeting: bool = False
+    """主持 is followed by a meeting's name (主持召开中央…会议), not by a bare 会议."""
 
 
 @dataclass
@@ -215,7 +235,7 @@ def _is_title(text: str, cues: _Cues) -> bool:
         0 < len(text) <= MAX_TITLE
         and text.endswith(cues.heads)
         and not text.startswith(cues.studied_prefixes)
-        and cues.title_stop_word.search(text) is None
+        and cues.title_stop_word.search(cues.title_stop_exception.sub("", text)) is None
     )
 
 
@@ -250,6 +270,35 @@ def _may_end_with_name(part: str, cues: _Cues) -> bool:
     )
 
 
+def _post_titled_name(part: str, cues: _Cues) -> str | None:
+    """The name of 某某书记 / 某某市长 (a name and a title after it), if ``part`` is one."""
+    for title in cues.post_titles:
+        if part.endswith(title) and _is_name(part[: -len(title)], cues):
+            return part[: -len(title)]
+    return None
+
+
+def _is_person(part: str, cues: _Cues) -> bool:
+    part = _strip_honorific(part.strip(), cues)[0]
+    return (
+        _is_name(part, cues)
+        or _title_and_name(part, cues) is not None
+        or _post_titled_name(part, cues) is not None
+    )
+
+
+def _parts(segment: str, cues: _Cues) -> list[str]:
+    """The 、-separated parts of a subject, with 甲和乙 split when both sides name a person."""
+    parts: list[str] = []
+    for part in segment.split("、"):
+        pieces = cues.list_conjunction.split(part) if cues.list_conjunction.search(part) else []
+        if len(pieces) > 1 and all(_is_person(piece, cues) for piece in pieces):
+            parts.extend(pieces)
+        else:
+            parts.append(part)
+    return parts
+
+
 def _parse_group(segment: str, cues: _Cues) -> list[_Person] | None:
     """The people of one comma-free subject (甲、乙 / 省委书记、省长某某), or None if it is
     not made of people only."""
@@ -261,10 +310,15 @@ def _parse_group(segment: str, cues: _Cues) -> list[_Person] | None:
     people: list[_Person] = []
     pending: list[str] = []
     shared: list[str] = []
-    for raw_part in segment.split("、"):
+    for raw_part in _parts(segment, cues):
         part, honorific = _strip_honorific(raw_part.strip(), cues)
         if not part:
             return None
+        post_titled = _post_titled_name(part, cues)
+        if post_titled is not None:
+            people.append(_Person(post_titled, list(pending), post_title=True))
+            shared, pending = list(pending), []
+            continue
         if _is_title(part, cues) and not honorific:
             pending.extend(_split_titles(part, cues))
             continue
@@ -304,15 +358,25 @@ def _last_group(start: int, text: str, cues: _Cues) -> tuple[int, list[_Person]]
     passive = cues.passive_prefix.match(text)
     if passive:
         start, text = start + passive.end(), text[passive.end() :]
-    people = _parse_group(text, cues)
+    people = _parse_timed_group(text, cues)
     if people:
         return start, people
     for marker in cues.adverbial.finditer(text, 0, MAX_GROUP + 1):
-        people = _parse_group(text[: marker.start()], cues)
+        people = _parse_timed_group(text[: marker.start()], cues)
         if people:
             _share_group_title(people, text[marker.start() :], cues)
             return start, people
     return None
+
+
+def _parse_timed_group(text: str, cues: _Cues) -> list[_Person] | None:
+    """``_parse_group``, after cutting off a date or time the subject ends with (某某26日)."""
+    people = _parse_group(text, cues)
+    if people is None:
+        timed = cues.time_adverbial.search(text)
+        if timed is not None and timed.start() > 0:
+            people = _parse_group(text[: timed.start()], cues)
+    return people
 
 
 def _share_group_title(people: list[_Person], rest: str, cues: _Cues) -> None:
@@ -460,7 +524,15 @@ def _mentions(report: _Report, start: int, end: int, cues: _Cues) -> list[_Menti
         mention = _subject(scope, match.start(), cues)
         if mention is None:
             continue
+        first_role = match.lastgroup or ""
+        if first_role != "presided" and any(p.post_title for p in mention.people):
+            continue  # 某某总书记强调: a leader quoted, not a participant
         mention.roles, mention.end = _verb_chain(text, match, end, cues)
+        mention.first_role = first_role
+        mention.names_a_meeting = (
+            first_role == "presided"
+            and cues.generic_presided_tail.match(text, match.end(), end) is None
+        )
         consumed = mention.end
         mentions.append(mention)
     return mentions
@@ -492,7 +564,7 @@ def _listed(report: _Report, start: int, end: int, cues: _Cues) -> list[_Mention
 def _accepted(mention: _Mention, known: set[str]) -> list[_Person]:
     """The people of a mention that are really people: a group needs a title, 同志 or names
     the report gives with a title elsewhere."""
-    if any(p.titles or p.honorific for p in mention.people):
+    if any(p.titles or p.honorific or p.post_title for p in mention.people):
         return mention.people
     if all(p.name in known for p in mention.people):
         return mention.people
@@ -595,6 +667,14 @@ def _unnamed(doc: NormalisedText, start: int, end: int, cues: _Cues) -> tuple[in
     return match.start(), speaker
 
 
+def _content_start(report: _Report, meeting: MeetingSpan, end: int, cues: _Cues) -> int:
+    """Where the meeting's content begins: the first reported-speech lead-in (会议指出,) after
+    its held clause, or the end of its passage."""
+    held_end = max(0, min(meeting.held_end, end))
+    lead = report.finditer(cues.reported_speech, held_end, end)
+    return lead[0].start() if lead else end
+
+
 def extract_speakers(ctx: ReportContext, meeting: MeetingSpan) -> list[Speaker]:
     """People who presided, spoke at or attended ``meeting``, in order of first mention.
 
@@ -610,7 +690,10 @@ def extract_speakers(ctx: ReportContext, meeting: MeetingSpan) -> list[Speaker]:
     entries: dict[str, _Entry] = {}
     report = people.report
     passage = _mentions(report, start, end, cues) + _listed(report, start, end, cues)
+    content = _content_start(report, meeting, end, cues)
     for mention in sorted(passage, key=lambda m: m.start):
+        if mention.names_a_meeting and mention.start >= content:
+            continue  # 会议指出,…某某主持召开…会议: another meeting, told as content
         for person in _accepted(mention, people.known):
             entry = entries.setdefault(person.name, _Entry(person.name))
             if not entry.roles:
