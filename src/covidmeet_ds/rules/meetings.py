@@ -1,25 +1,41 @@
 """Segment a report into the meetings it describes.
 
-A meeting is *described* when a sentence of the body reports it being held. The sentence opens
-(after an optional date) with a convener and 召开…会议 (国务院召开全国…会议; 省委常委会召开扩大会议;
-领导小组今天上午召开会议; 今日召开…会议), or says a meeting was held right after another
-(在随后召开的…会议上), or reports a body issuing requirements after a meeting
-(会议结束后,省卫生健康委就…提出六项要求). Meetings only referred to (会议指出,总书记主持召开…会议;
-学习…会议精神) do not open the sentence, and headings and headline lists have no sentence
-punctuation, so neither counts.
+A meeting is *described* when a clause of the body reports it being held, in any of the ways
+reports write that:
 
-Each meeting's passage runs from its sentence to the next meeting's sentence (or the end).
+- a convener, a person with any chain of titles, or a place opens the clause, then (after a
+  date, a place and adverbs) a convening verb and the meeting's name: 省委常委会召开扩大会议,
+  县委书记某某主持召开专题会议, 我区紧急召开调度会, 国务院举行全体会议;
+- the meeting's name opens the clause and a convening verb closes it: …会议X日在某地召开,
+  会议以视频形式召开, X日,…推进会召开;
+- someone presides over, attends or watches a named meeting: 某某主持领导小组会议,
+  某某出席全国…电视电话会议 (a bare 会议 after them is the meeting already reported);
+- a meeting held right after another: 在随后召开的…会议上 (a relative clause counts only in this
+  form), or a body issuing requirements after a meeting: 会议结束后,某委就…提出…要求.
+
+Datelines before the first sentence (本报讯(记者 …), 某某日报讯, 新华社…电, 某某网消息:) are not
+part of the held clause. A meeting is only *mentioned* — and not counted — when its clause is
+a plan or a rule (要定期召开, 将于…召开, 关于召开), the object of something else (祝贺…成功召开),
+the source of what is studied (传达学习…召开的…会议精神, 贯彻…会议部署), or inside what someone
+said (a paragraph in which 会议指出, / 某某强调, came before, unless the sentence opens with
+随后, 会后 …). Headings and headline lists have no sentence punctuation and never count. A
+report that is itself a speech describes only the meeting it was given at.
+
+Each meeting's passage runs from its held clause to the next meeting's (or the end). A clause
+with a bare 会议 and no convener belongs to the meeting already found, unless it opens with a
+sequence marker; a name already found is the same meeting.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
-from ..taxonomy import read_data
+from ..taxonomy import DataFile, load_data
 from ..text.normalise import NormalisedText
+from ..text.patterns import alternation
 
 
 @dataclass(frozen=True)
@@ -27,7 +43,7 @@ class MeetingSpan:
     """One meeting's share of the normalised text (offsets into ``NormalisedText.text``)."""
 
     start: int
-    """Where the meeting's passage starts (the sentence that reports it held)."""
+    """Where the meeting's passage starts (the clause that reports it held)."""
     end: int
     """Where it ends: the start of the next meeting's passage, or the end of the body."""
     held_start: int
@@ -35,39 +51,371 @@ class MeetingSpan:
     held_end: int
     """… and end; it becomes the meeting's evidence."""
     name: str | None
-    """The meeting's name as written (…会议), if the held clause gives one."""
+    """The meeting's name as written (…会议, …调度会), if the held clause gives one."""
     convener: str | None
     """The body that held it as written (国务院, 省委常委会), if the held clause gives one."""
 
 
-_BREAKS = "。!?;"
-"""After these (or whitespace) a sentence starts."""
+class _MeetingCues(DataFile):
+    body_suffixes: tuple[str, ...]
+    generic_names: tuple[str, ...]
+    meeting_nouns: tuple[str, ...]
+    convene_verbs: tuple[str, ...]
+    passive_verbs: tuple[str, ...]
+    attend_verbs: tuple[str, ...]
+    manner_words: tuple[str, ...]
+    manner_phrases: tuple[str, ...]
+    sequence_markers: tuple[str, ...]
+    speech_verbs: tuple[str, ...]
+    modal_words: tuple[str, ...]
+    topic_verbs: tuple[str, ...]
+    plan_words: tuple[str, ...]
+    speech_title_ending: str
+    speech_markers: tuple[str, ...]
+    study_verbs: tuple[str, ...]
+    study_objects: tuple[str, ...]
+    news_outlet_endings: tuple[str, ...]
+    dateline_words: tuple[str, ...]
+    byline_roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    anchor: re.Pattern[str]
+    """Every verb a held clause can turn on (召开, 举行, 主持, 出席 …) and 提出 (follow-ups)."""
+    convene: frozenset[str]
+    passive: frozenset[str]
+    attend: frozenset[str]
+    name_after: re.Pattern[str]
+    """A meeting's name right after a verb (召开[了]全市…推进会)."""
+    name_extension: re.Pattern[str]
+    """What may follow a name and still belong to it (常委会(扩大)会议)."""
+    ends_in_name: re.Pattern[str]
+    """A clause (date, place and manner stripped) that ends in a meeting's name."""
+    passive_end: re.Pattern[str]
+    """Right after a passive verb: the clause ends (…会议在京召开, / 召开。/ 召开并…)."""
+    pre_tail: re.Pattern[str]
+    """What sits between a convener and its verb: dates, places, adverbs (X日在京紧急)."""
+    mid_tail: re.Pattern[str]
+    """What sits between a meeting's name and a passive verb (X日在京以视频形式)."""
+    lead: re.Pattern[str]
+    """What opens a clause before its subject: dates, times, sequence markers."""
+    sequence: re.Pattern[str]
+    modal_end: re.Pattern[str]
+    topic_verb: re.Pattern[str]
+    plan_word: re.Pattern[str]
+    speech: re.Pattern[str]
+    """A report that is itself a speech: its title, or how it addresses the audience."""
+    study_verb: re.Pattern[str]
+    study_object: re.Pattern[str]
+    body_end: re.Pattern[str]
+    generic: re.Pattern[str]
+    dateline: re.Pattern[str]
+    lead_in: re.Pattern[str]
+    """A sentence that quotes someone: 会议指出, / 某某在讲话中强调:."""
+    follow_up: re.Pattern[str]
 
 
 @cache
-def _patterns() -> dict[str, re.Pattern[str]]:
-    cues = read_data("meetings.yaml")
-    body = "|".join(sorted(cues["body_suffixes"], key=len, reverse=True))
-    generic = "|".join(sorted(cues["generic_names"], key=len, reverse=True))
-    day = r"(?:\d{1,2}|[xX]{1,2})"
-    date = rf"(?:(?:\d{{4}}年)?\d{{1,2}}月{day}日|今天|今日|昨天|昨日|当天|当日|日前|近日)"
-    time = r"(?:上午|下午|晚上|晚|早上)"
-    when = rf"(?:{date}(?:\({day}?\d{{0,2}}月?{day}日\))?{time}?|{time})"
-    place = r"(?:在[^,。;!?\s]{1,15}?)"
-    convener = rf"(?P<convener>[^,。;!?\s、\"“”]{{0,30}}?(?:{body}))"
-    name = r"(?P<name>(?!的)[^,。;!?\s]{0,40}?会议)"
-    return {
-        "convened": re.compile(
-            rf"^(?:{when},?)?{place}?{convener}?{when}?{place}?召开(?:了)?{name}"
+def _cues() -> _MeetingCues:
+    return load_data("meetings.yaml", _MeetingCues)
+
+
+_DAY = r"\d{1,2}(?:日|号)"
+_DATE = (
+    rf"(?:(?:\d{{4}}年)?\d{{1,2}}月{_DAY}(?:(?:至|到|-){_DAY})?|{_DAY}(?:(?:至|到|-){_DAY})?"
+    r"|\d{1,2}月[xX]{1,2}日|[xX]{1,2}日|今天|今日|昨天|昨日|前天|明天|明日|当天|当日|当晚|日前|近日|[本上下]周.?|[本下]月)"
+)
+_TIME = r"(?:上午|下午|晚上|晚间|晚|早上|中午|凌晨|傍晚|\d{1,2}(?:时|点)(?:\d{1,2}分|半)?)"
+_WHEN = rf"(?:{_DATE}(?:\({_DATE}\))?{_TIME}*|{_TIME}+)"
+_CLAUSE = r"[^,。;!?:\s\"“”]"
+"""A character inside one clause."""
+_BREAKS = "。!?;\n"
+"""After these a sentence starts (whitespace too, outside parentheses)."""
+_WINDOW = 200
+"""How far back from its verb a held clause may start."""
+_LONG = 120
+"""A held clause longer than this starts at its last comma, not at its sentence's start."""
+
+
+@cache
+def _patterns() -> _Patterns:
+    cues = _cues()
+    nouns = alternation(cues.meeting_nouns)
+    body = alternation(cues.body_suffixes)
+    place = rf"(?:在{_CLAUSE}{{1,15}}?)"
+    manner = alternation(cues.manner_words)
+    phrase = rf"(?:{alternation(cues.manner_phrases)}){_CLAUSE}{{0,8}}?(?:形式|方式)"
+    held_words = alternation({*cues.convene_verbs, *cues.attend_verbs, "提出"} - {""})
+    outlet = alternation(cues.news_outlet_endings)
+    roles = alternation(cues.byline_roles)
+    byline = rf"\((?:{roles})[^()\n]{{0,40}}\)"
+    dateline = (
+        rf"(?:{byline}"
+        rf"|[^\s,。:()]{{0,12}}?(?:{outlet})讯(?:\([^()\n]{{0,40}}\))?"
+        rf"|[^\s,。:()]{{1,20}}?\d{{1,2}}月{_DAY}电(?:\([^()\n]{{0,40}}\))?"
+        rf"|[^\s,。:()]{{1,12}}?消息(?:\([^()\n]{{0,20}}\))?(?=:)"
+        r")[\s:]*"
+    )
+    speech = alternation(cues.speech_verbs)
+    return _Patterns(
+        anchor=re.compile(held_words),
+        convene=frozenset(cues.convene_verbs),
+        passive=frozenset(cues.passive_verbs),
+        attend=frozenset(cues.attend_verbs),
+        name_after=re.compile(rf"了?(?P<name>{_CLAUSE}{{0,40}}?(?:{nouns}))(?![议会])"),
+        name_extension=re.compile(r"(?:\([^()\n]{1,6}\))?(?:扩大|全体)?会议"),
+        ends_in_name=re.compile(rf"(?:{nouns})(?:\([^()\n]{{1,6}}\))?$"),
+        passive_end=re.compile(r"了?(?:[,。;!?:\s]|并|$)"),
+        pre_tail=re.compile(rf"(?:{_WHEN}|{place}|{manner}|{phrase}|,)+$"),
+        mid_tail=re.compile(
+            rf"(?:{_WHEN}|{place}|{phrase}|于|在京|隆重|顺利|正式|如期|视频|线上|{manner})+$"
         ),
-        "after": re.compile(rf"^在?(?:随后|紧接着|之后|其后)召开的{name}上"),
-        "follow_up": re.compile(
-            rf"^[^,。;!?\s]{{0,20}}?(?:会议)?(?:结束后|后),?{convener}"
+        lead=re.compile(
+            rf"^(?:(?:{alternation(cues.sequence_markers)}|{_WHEN}|{place}|据悉|近期)[,\s]*)+"
+        ),
+        sequence=re.compile(rf"(?:在|,)?(?:{alternation(cues.sequence_markers)})"),
+        modal_end=re.compile(rf"(?:{alternation(cues.modal_words)})(?:{manner})*$"),
+        topic_verb=re.compile(alternation(cues.topic_verbs)),
+        plan_word=re.compile(alternation(cues.plan_words)),
+        speech=re.compile(
+            rf"{re.escape(cues.speech_title_ending)}\s*(?:\n|$)"
+            rf"|(?:^|\n)\s*(?:{alternation(cues.speech_markers)})"
+        ),
+        study_verb=re.compile(alternation(cues.study_verbs)),
+        study_object=re.compile(rf"^(?:{alternation(cues.study_objects)})"),
+        body_end=re.compile(rf"(?:{body})$"),
+        generic=re.compile(rf"^(?:{alternation(cues.generic_names)})$"),
+        dateline=re.compile(dateline),
+        lead_in=re.compile(rf"(?:^|(?<=[{_BREAKS}\s]))[^。;!?\s]{{0,40}}?(?:{speech})[,:]"),
+        follow_up=re.compile(
+            rf"{_CLAUSE}{{0,20}}?(?:会议)?(?:结束后|后),?(?P<convener>{_CLAUSE}{{0,30}}?(?:{body}))"
             r"(?:就|对|围绕)[^。!?\n]{0,120}?提出[^。!?\n,]{0,8}?要求"
         ),
-        "generic": re.compile(rf"^(?:{generic})$"),
-        "sentence_start": re.compile(rf"(?:^|(?<=[{_BREAKS}\n])|(?<=\s))(?=\S)"),
-    }
+    )
+
+
+@dataclass(frozen=True)
+class _Held:
+    """One clause that reports a meeting held (offsets into the normalised text)."""
+
+    start: int
+    end: int
+    name: str | None
+    convener: str | None
+    opens_sequence: bool
+    """The sentence opens with 随后, 会后 …: a further meeting even when unnamed."""
+
+
+@dataclass(frozen=True)
+class _Index:
+    """What every candidate needs about the whole text, computed once per report."""
+
+    text: str
+    line_starts: list[int]
+    lead_ins: list[int]
+    """Where each quoting sentence (会议指出, …) ends, in order."""
+
+    @classmethod
+    def of(cls, text: str) -> _Index:
+        line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        lead_ins = [m.end() for m in _patterns().lead_in.finditer(text)]
+        return cls(text, line_starts, lead_ins)
+
+    def line_start(self, position: int) -> int:
+        return self.line_starts[bisect.bisect_right(self.line_starts, position) - 1]
+
+    def quoted(self, position: int) -> bool:
+        """Whether someone's words, opened earlier in this paragraph, are still running here."""
+        i = bisect.bisect_right(self.lead_ins, position) - 1
+        return i >= 0 and self.lead_ins[i] > self.line_start(position)
+
+
+def _sentence_start(text: str, verb: int) -> int:
+    """Where the sentence holding ``verb`` starts: after a break or whitespace outside
+    parentheses (a byline's ``(记者 某某)`` does not split it); at most ``_WINDOW`` back."""
+    lo = max(0, verb - _WINDOW)
+    start = lo
+    for i in range(verb - 1, lo - 1, -1):
+        if text[i] in _BREAKS:
+            start = i + 1
+            break
+    else:
+        comma = text.rfind(",", lo, verb)
+        if lo > 0 and comma >= 0:
+            start = comma + 1
+    depth = 0
+    for i in range(verb - 1, start - 1, -1):
+        char = text[i]
+        if char == ")":
+            depth += 1
+        elif char == "(":
+            depth = max(0, depth - 1)
+        elif char.isspace() and depth == 0:
+            return i + 1
+    return start
+
+
+def _skip_dateline(text: str, start: int, verb: int) -> int:
+    """Past any datelines and bylines that open the sentence (本报讯(记者 …), 新华社…电)."""
+    dateline = _patterns().dateline
+    while start < verb:
+        match = dateline.match(text, start, verb)
+        if not match or match.end() == start:
+            return start
+        start = match.end()
+    return start
+
+
+def _clause_start(text: str, sentence: int, verb: int) -> int:
+    """The start of the held clause: its sentence, or its last comma when the sentence is long."""
+    if verb - sentence <= _LONG:
+        return sentence
+    comma = text.rfind(",", sentence, verb)
+    return comma + 1 if comma >= 0 else sentence
+
+
+def _strip_tail(pattern: re.Pattern[str], text: str) -> str:
+    match = pattern.search(text)
+    return text[: match.start()] if match else text
+
+
+def _strip_lead(text: str) -> tuple[str, int]:
+    """``text`` without the dates, times and sequence markers that open it, and how many
+    characters were dropped."""
+    match = _patterns().lead.match(text)
+    return (text[match.end() :], match.end()) if match else (text, 0)
+
+
+def _convener(doc: NormalisedText, start: int, verb: int) -> str | None:
+    """The body named right before the verb (dates, places and adverbs aside), as written."""
+    patterns = _patterns()
+    pre = doc.text[start:verb]
+    pre = pre[pre.rfind(",") + 1 :] if "," in pre else pre
+    offset = verb - len(pre)
+    head, dropped = _strip_lead(_strip_tail(patterns.pre_tail, pre))
+    if head and len(head) <= 30 and patterns.body_end.search(head) and "、" not in head:
+        return doc.surface(offset + dropped, offset + dropped + len(head))
+    return None
+
+
+def _name_after(doc: NormalisedText, at: int, limit: int) -> tuple[int, int] | None:
+    """The span of the meeting's name right after a verb that ends at ``at``."""
+    patterns = _patterns()
+    match = patterns.name_after.match(doc.text, at, limit)
+    if not match:
+        return None
+    end = match.end("name")
+    extension = patterns.name_extension.match(doc.text, end, limit)
+    if extension:
+        end = extension.end()
+    return match.start("name"), end
+
+
+def _is_plan(text: str, start: int, verb: int) -> bool:
+    """要定期召开, 将于X日召开, 关于召开, 祝贺…成功召开 …: the meeting is planned, ruled on or
+    the object of something else, not reported held."""
+    patterns = _patterns()
+    pre = _strip_tail(patterns.mid_tail, text[start:verb])
+    clause = text.rfind(",", start, verb) + 1 or start
+    return (
+        patterns.modal_end.search(pre) is not None
+        or patterns.topic_verb.search(text, clause, verb) is not None
+        or patterns.plan_word.search(text, clause, verb) is not None
+    )
+
+
+def _is_studied(text: str, start: int, verb: int, name_end: int) -> bool:
+    """传达学习…(召开的)…会议精神, 贯彻…会议部署: the meeting is the source of what is studied."""
+    patterns = _patterns()
+    after = text[name_end : name_end + 4]
+    if after.startswith(("的", "精神")):
+        return True  # 召开…会议的通知, 参加会议的人员, 召开…会议精神
+    studied = patterns.study_object.match(after) and patterns.study_verb.search(text, start, verb)
+    return bool(studied)
+
+
+def _generic_or(doc: NormalisedText, span: tuple[int, int], convener: str | None) -> str | None:
+    """The name as written; a generic one (会议, 扩大会议) is completed by its convener or
+    dropped."""
+    name = doc.surface(*span)
+    if _patterns().generic.match(doc.text[span[0] : span[1]]):
+        return convener + name if convener else None
+    return name
+
+
+def _held_at(doc: NormalisedText, index: _Index, verb: re.Match[str]) -> _Held | None:
+    """The held clause turning on ``verb``, or None when it reports no meeting held."""
+    text = doc.text
+    patterns = _patterns()
+    word, at, after = verb.group(), verb.start(), verb.end()
+    if word == "主持" and text.startswith("召开", after):
+        return None  # 主持召开: the clause turns on 召开
+    sentence = _skip_dateline(text, _sentence_start(text, at), at)
+    if index.quoted(at) and not patterns.sequence.match(text, sentence, at):
+        return None
+    opens_sequence = patterns.sequence.match(text, sentence, at) is not None
+    if word == "提出":
+        match = patterns.follow_up.match(text, sentence, min(len(text), sentence + _WINDOW))
+        if not match or match.end() < after:
+            return None
+        convener = doc.surface(match.start("convener"), match.end("convener"))
+        return _Held(sentence, match.end(), None, convener, True)
+    start = _clause_start(text, sentence, at)
+    limit = min(len(text), after + 60)
+    if text.startswith("的", after):
+        return _relative(doc, start, at, after, limit, opens_sequence)
+    if _is_plan(text, start, at):
+        return None
+    name_span = _name_after(doc, after, limit)
+    if name_span and any(v in text[name_span[0] : name_span[1]] for v in ("召开", "举行")):
+        name_span = None  # another verb inside: the clause turns on that one
+    if name_span and (word in patterns.convene or word in patterns.attend):
+        if _is_studied(text, start, at, name_span[1]):
+            return None
+        if word in patterns.attend and patterns.generic.match(text[name_span[0] : name_span[1]]):
+            return None  # 主持会议, 出席会议: the meeting already reported
+        convener = _convener(doc, start, at) if word in patterns.convene else None
+        name = _generic_or(doc, name_span, convener)
+        return _Held(start, name_span[1], name, convener, opens_sequence)
+    if word in patterns.passive and patterns.passive_end.match(text, after):
+        return _passive(doc, start, at, after, opens_sequence)
+    return None
+
+
+def _relative(
+    doc: NormalisedText, start: int, at: int, after: int, limit: int, opens_sequence: bool
+) -> _Held | None:
+    """在随后召开的…会议上, 在今天召开的…会议上: the only relative clause that reports a meeting
+    held (…召开的…会议精神 and …会议上的讲话 are studied, not held)."""
+    text = doc.text
+    if "在" not in text[start:at] or text.rfind("在", start, at) < at - 20:
+        return None
+    name_span = _name_after(doc, after + 1, limit)
+    if not name_span or not text.startswith("上", name_span[1]):
+        return None
+    if text.startswith("上的", name_span[1]) or _is_studied(text, start, at, name_span[1] + 1):
+        return None
+    name = _generic_or(doc, name_span, None)
+    return _Held(start, name_span[1] + 1, name, None, opens_sequence)
+
+
+def _passive(
+    doc: NormalisedText, start: int, at: int, after: int, opens_sequence: bool
+) -> _Held | None:
+    """…会议X日在某地召开 / 会议以视频形式召开 / X日,…推进会召开."""
+    patterns = _patterns()
+    text = doc.text
+    clause_from = max(start, text.rfind(",", start, at) + 1)
+    pre = _strip_tail(patterns.mid_tail, text[clause_from:at])
+    if not patterns.ends_in_name.search(pre) or _is_plan(text, clause_from, at):
+        return None
+    head, dropped = _strip_lead(pre)
+    if not head:
+        return None
+    name_start = clause_from + dropped
+    name = _generic_or(doc, (name_start, name_start + len(head)), None)
+    return _Held(start, after, name, None, opens_sequence)
 
 
 def _has_sentence_punctuation(text: str, start: int) -> bool:
@@ -77,87 +425,55 @@ def _has_sentence_punctuation(text: str, start: int) -> bool:
     return "," in line or "。" in line
 
 
-_WINDOW = 200
-"""How far a held clause may reach from the start of its sentence."""
-_REQUIRED = ("召开", "提出")
-"""Every held pattern needs one of these words in its window (召开…会议, …提出…要求)."""
-_REQUIRED_WORD = re.compile("|".join(_REQUIRED))
-_SENTENCE_BREAK = re.compile(rf"[{_BREAKS}\s](?=\S)")
-"""The character before a sentence start other than the first (see ``sentence_start``)."""
+def _after(text: str, held: _Held, floor: int, verb: int) -> _Held:
+    """A held clause that shares its sentence with the previous one starts after it, at the
+    next comma (国务院召开…会议后,我省随即召开…会议)."""
+    comma = text.find(",", floor, verb)
+    start = comma + 1 if comma >= 0 else floor
+    return replace(held, start=start)
 
 
-def _held(doc: NormalisedText, start: int) -> tuple[int, str | None, str | None] | None:
-    """If a held clause opens the sentence at ``start``: its end, name and convener (as the
-    page writes them)."""
+def _held_clauses(doc: NormalisedText) -> list[_Held]:
+    """Every clause reporting a meeting held that opens a new meeting, in order."""
     text = doc.text
-    if all(text.find(word, start, start + _WINDOW) < 0 for word in _REQUIRED):
-        return None  # none of the patterns can match: most sentences are decided here
-    patterns = _patterns()
-    window = text[start : start + _WINDOW]
-    for kind in ("convened", "after", "follow_up"):
-        match = patterns[kind].match(window)
-        if not match:
+    index = _Index.of(text)
+    found: list[_Held] = []
+    seen_names: set[str] = set()
+    for verb in _patterns().anchor.finditer(text):
+        if found and verb.start() < found[-1].end:
             continue
-        convener, name = (
-            doc.surface(start + match.start(group), start + match.end(group))
-            if match.groupdict().get(group) is not None
-            else None
-            for group in ("convener", "name")
-        )
-        if name and convener and patterns["generic"].match(name):
-            name = convener + name  # 领导小组 + 会议 → 领导小组会议
-        if name and patterns["generic"].match(name):
-            name = None
-        return start + match.end(), name, convener
-    return None
+        held = _held_at(doc, index, verb)
+        if held is None or not _has_sentence_punctuation(text, verb.start()):
+            continue
+        if found and held.start < found[-1].end:
+            held = _after(text, held, found[-1].end, verb.start())
+        if held.name is None and held.convener is None and found and not held.opens_sequence:
+            continue  # 会议以视频形式召开: the meeting already reported
+        if held.name and held.name in seen_names:
+            continue
+        if held.name:
+            seen_names.add(held.name)
+        found.append(held)
+    return found
 
 
-def _sentence_starts(text: str, lo: int, hi: int) -> Iterator[int]:
-    """The matches of the ``sentence_start`` pattern in ``[lo, hi]``, in order: after the start
-    of the text, they are the positions after a ``_SENTENCE_BREAK`` character."""
-    if lo == 0 and _patterns()["sentence_start"].match(text, 0, hi + 1):
-        yield 0
-    for before in _SENTENCE_BREAK.finditer(text, max(0, lo - 1), hi + 1):
-        yield before.end()
-
-
-def _candidate_starts(text: str) -> Iterator[int]:
-    """The sentence starts, in order, that have a required word close enough after them for a
-    held clause (the others cannot open one, and there are many)."""
-    lo = hi = -1
-    for word in _REQUIRED_WORD.finditer(text):
-        first = max(0, word.end() - _WINDOW)
-        if first > hi + 1 and hi >= 0:
-            yield from _sentence_starts(text, lo, hi)
-            lo = first
-        elif hi < 0:
-            lo = first
-        hi = word.start()
-    if hi >= 0:
-        yield from _sentence_starts(text, lo, hi)
+def _is_speech(text: str) -> bool:
+    """Whether the report is a speech (a line ending …会议上的讲话, or addressing 同志们)."""
+    return _patterns().speech.search(text) is not None
 
 
 def segment(doc: NormalisedText) -> list[MeetingSpan]:
-    """The meetings described by ``doc``, in order of first mention."""
-    text = doc.text
-    found: list[tuple[int, int, str | None, str | None]] = []
-    seen_names: set[str] = set()
-    for start in _candidate_starts(text):
-        if found and start < found[-1][1]:
-            continue
-        held = _held(doc, start)
-        if held is None or not _has_sentence_punctuation(text, start):
-            continue
-        end, name, convener = held
-        if name and name in seen_names:
-            continue
-        if name:
-            seen_names.add(name)
-        found.append((start, end, name, convener))
+    """The meetings described by ``doc``, in order of first mention. A speech describes only
+    the meeting it was given at: the meetings it recalls are the speaker's words."""
+    found = _held_clauses(doc)
+    if len(found) > 1 and _is_speech(doc.text):
+        found = found[:1]
     spans = []
-    for i, (start, end, name, convener) in enumerate(found):
-        passage_end = found[i + 1][0] if i + 1 < len(found) else len(text)
-        spans.append(MeetingSpan(start, passage_end, start, end, name, convener))
+    for i, held in enumerate(found):
+        passage_end = found[i + 1].start if i + 1 < len(found) else len(doc.text)
+        spans.append(
+            MeetingSpan(held.start, passage_end, held.start, held.end, held.name, held.convener)
+        )
     return spans
 
 
