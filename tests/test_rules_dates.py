@@ -378,6 +378,25 @@ def test_held_clause_date_wins_over_other_dates_of_the_passage() -> None:
     assert found.value == "2022-03-03"
 
 
+@pytest.mark.parametrize(
+    ("when", "published", "expected"),
+    [
+        ("本周三", date(2021, 8, 6), "2021-08-04"),  # a Friday: the Wednesday of its week
+        ("周日下午", date(2020, 2, 10), "2020-02-09"),  # a Monday: the Sunday before
+        ("上周五下午", date(2021, 9, 20), "2021-09-17"),
+        ("星期一上午", date(2021, 9, 13), "2021-09-13"),
+    ],
+)
+def test_days_of_the_week_count_back_from_the_report(when, published, expected) -> None:
+    found = _date(f"{when},县委召开疫情防控会议。", f"{when},县委召开疫情防控会议", published)
+    assert (found.value, found.year_basis) == (expected, "publication")
+
+
+def test_a_surname_zhou_is_not_a_weekday() -> None:
+    found = _date("市长周一鸣主持召开会议。", "市长周一鸣主持召开会议", date(2021, 9, 13))
+    assert found.value is None
+
+
 # --- never raises ---
 
 PIECES = st.sampled_from(

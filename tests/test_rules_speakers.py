@@ -377,3 +377,25 @@ def test_leader_whose_instructions_are_studied_is_not_a_speaker() -> None:
         "区委书记温立平主持会议并讲话。"
     )
     assert [name for name, _, _ in _summary(text)] == ["温立平"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("镇党委书记岩桑主持会议。", "岩桑"),  # a surname outside the list, after a title
+        ("副市长、市指挥部副指挥长钭立新主持会议。", "钭立新"),
+        ("自治州州长阿布都·热合曼主持会议并讲话。", "阿布都·热合曼"),
+        ("旗委书记、旗长巴音朝鲁主持会议。", "巴音朝鲁"),
+        ("县长陶建和作具体部署。", "陶建和"),
+        ("市委书记、市长戈晓峰到市指挥部主持召开调度会。", "戈晓峰"),
+    ],
+)
+def test_names_after_a_title_need_no_listed_surname(text, name) -> None:
+    assert [found for found, _, _ in _summary(text)] == [name]
+
+
+@pytest.mark.parametrize(
+    "text", ["副区长带队参加会议。", "市长本人出席会议。", "市委书记李明亲自主持会议。"]
+)
+def test_words_after_a_title_that_are_not_names(text) -> None:
+    assert [name for name, _, _ in _summary(text) if name not in {"李明"}] == []

@@ -79,6 +79,9 @@ class _DateCues(DataFile):
     vague_days_reach: int
     vague_not_after: tuple[str, ...]
     bare_hao_followed_by: tuple[str, ...]
+    weekdays: dict[str, int]
+    this_week: tuple[str, ...]
+    last_week: tuple[str, ...]
     relative_cues: tuple[str, ...]
     same_day_cues: tuple[str, ...]
     held_verbs: tuple[str, ...]
@@ -109,6 +112,8 @@ class _Cues:
     spring_festival: dict[int, date]
     time_of_day: dict[str, str]
     relative_days: dict[str, int]
+    weekdays: dict[str, int]
+    last_week: frozenset[str]
     vague_reach: int
     relative: re.Pattern[str]
     same_day: frozenset[str]
@@ -150,12 +155,18 @@ def _cues() -> _Cues:
     )
     not_after = "".join(f"(?<!{re.escape(word)})" for word in data.vague_not_after)
     vague = rf"{not_after}(?P<vague>{alternation(data.vague_days)})"
+    follows = alternation(data.bare_hao_followed_by)
+    weekday = (
+        rf"(?:(?P<week>{alternation([*data.this_week, *data.last_week])})(?:周|星期|礼拜)?"
+        rf"|(?:周|星期|礼拜))(?P<wday>{alternation(data.weekdays)})"
+    )
+    weekday = rf"(?:{weekday})(?(week)|(?={follows}))"
     lunar = (
         rf"(?:农历)?(?:正月(?P<lday>{_LUNAR_DAY})|大年(?P<nday>初[一二三四五六七八九十])"
         r"|(?P<eve>除夕|大年三十))"
     )
     expression = re.compile(
-        scanning(rf"(?:{today}|{absolute}|{bare}|{vague}|{lunar})(?P<tod>{times})?")
+        scanning(rf"(?:{today}|{absolute}|{bare}|{vague}|{weekday}|{lunar})(?P<tod>{times})?")
     )
     return _Cues(
         anchors=anchors,
@@ -164,6 +175,8 @@ def _cues() -> _Cues:
         spring_festival=dict(data.spring_festival),
         time_of_day=dict(data.time_of_day),
         relative_days=dict(data.relative_days),
+        weekdays=dict(data.weekdays),
+        last_week=frozenset(data.last_week),
         vague_reach=data.vague_days_reach,
         relative=re.compile(alternation(data.relative_cues)),
         same_day=frozenset(data.same_day_cues),
@@ -189,7 +202,9 @@ class _Expr:
     end: int
     kind: str
     """``day`` (月日), ``month`` (年月 or a redacted day), ``lunar``, ``today`` (今日 alone, or
-    昨天 with ``shift``), ``bare_day`` (26日: the month is the report's) or ``vague`` (近日)."""
+    昨天 with ``shift``), ``bare_day`` (26日: the month is the report's), ``vague`` (近日),
+    ``weekday`` (本周三, 上周五: ``day`` is the weekday, Monday 0, ``shift`` -7 for last week) or
+    ``latest_weekday`` (周三 alone)."""
     year: int | None = None
     month: int | None = None
     day: int | None = None
@@ -242,6 +257,11 @@ def _parse(match: re.Match[str], cues: _Cues) -> _Expr | None:
         return _bare_day(groups["bday"], span)
     if groups["vague"]:
         return _Expr(kind="vague", **span)
+    if groups["wday"]:
+        week = groups["week"]
+        shift = -7 if week in cues.last_week else 0
+        kind = "weekday" if week else "latest_weekday"
+        return _Expr(kind=kind, day=cues.weekdays[groups["wday"]], shift=shift, **span)
     if groups["eve"]:
         return _Expr(kind="lunar", lunar_offset=-1, **span)
     offset = _lunar_offset(groups["lday"] or groups["nday"] or "")
@@ -366,7 +386,7 @@ def _interval(expr: _Expr, year: int) -> tuple[date, date] | None:
                 return None
             day = festival + timedelta(days=expr.lunar_offset)
             return day, day
-        if expr.kind == "bare_day":
+        if expr.kind in ("bare_day", "weekday", "latest_weekday"):
             return None  # a day without a month is placed only by the report's own date
         return date(year, 1, 1), date(year, 12, 31)
     except ValueError:  # not a calendar date (2月30日)
@@ -421,6 +441,14 @@ def _by_report_day(expr: _Expr, report_day: date) -> tuple[date, date] | None:
         if earliest.year == report_day.year:
             return date(report_day.year, 1, 1), date(report_day.year, 12, 31)
         return None
+    if expr.kind in ("weekday", "latest_weekday"):
+        weekday = expr.day or 0
+        if expr.kind == "latest_weekday":
+            day = report_day - timedelta(days=(report_day.weekday() - weekday) % 7)
+        else:
+            week_start = report_day - timedelta(days=report_day.weekday())
+            day = week_start + timedelta(days=weekday + expr.shift)
+        return (day, day) if day <= report_day else None
     if expr.kind == "bare_day":
         month_start = report_day.replace(day=1)
         for first in (month_start, (month_start - timedelta(days=1)).replace(day=1)):
@@ -455,10 +483,6 @@ def _by_context(expr: _Expr, anchors: list[tuple[_Anchor, str]]) -> tuple[int, l
 
 def _anchor_note(agreeing: list[tuple[_Anchor, str]]) -> str:
     return " ".join(f"{term}: {anchor.note}" for anchor, term in agreeing)
-
-
-_RELATIVE_KINDS = ("today", "bare_day", "vague")
-"""Expressions that count from the report's own date (今天, 26日, 近日)."""
 
 
 @dataclass(frozen=True)
@@ -526,6 +550,8 @@ def _publication_note(expr: _Expr, text: str, report_day: _ReportDay) -> str:
             f"{quoted} gives only the day; month and year from the report's {report_day.source}: "
             "the latest such day not after it."
         )
+    if expr.kind in ("weekday", "latest_weekday"):
+        return f"{quoted} counts back from the report's {report_day.source}."
     if expr.kind == "vague":
         return (
             f"{quoted} says only that the meeting was recent, so only the month (or the year) "

@@ -39,6 +39,17 @@ SENTENCE_END = re.compile(r"[。！？!?；;:：\n”」』]")
 CLAUSE_END = re.compile(r"[。！？!?；;:：,，\n]")
 COMMA = re.compile(r"[,，]")
 HAN = re.compile(r"^[\u3400-\u9fff]+$")
+DOTTED_NAME = re.compile(r"^[\u3400-\u9fff]{1,7}[·•‧・][\u3400-\u9fff]{1,7}$")
+TIME_ADVERBIAL_REACH = 16
+"""How far from the end of a subject a date or time before the verb is looked for."""
+"""A transliterated name (of a minority or a foreigner) with a middle dot: 某某·某某."""
+DOTS = "·•‧・"
+DOTTED_TAIL = re.compile(rf"[{DOTS}][\u3400-\u9fff]{{1,7}}$")
+DOTTED_NAME_MAX = 15
+NAME_FINAL_CONJUNCTION = "和"
+"""A list conjunction that also ends names (建和, 永和); a subject cannot end with it otherwise."""
+UNLISTED_SURNAME_MAX = 3
+"""After a title a name need not start with a listed surname, but is then at most this long."""
 GIVEN_NAME_MAX = 2
 NAME_MIN = 1 + 1
 """The shortest name: a one-character surname and a one-character given name."""
@@ -197,18 +208,29 @@ class _Entry:
 # --- names and titles ---------------------------------------------------------------------
 
 
-def _is_name(text: str, cues: _Cues) -> bool:
+def _is_name(text: str, cues: _Cues, after_title: bool = False) -> bool:
     """A common surname and a one- or two-character given name, free of function characters
-    (so 某某就 or 某某也 is not taken for a four-character name)."""
+    (so 某某就 or 某某也 is not taken for a four-character name). Right after a title, any
+    two or three characters free of them, or a name with a middle dot, are a name too."""
+    if after_title and len(text) <= DOTTED_NAME_MAX and DOTTED_NAME.match(text):
+        return True
     if not NAME_MIN <= len(text) <= NAME_MAX:
         return False  # the length test below fails for any surname; checked first, it is cheap
     if not HAN.match(text) or text in cues.non_names:
         return False
-    if not cues.non_name_chars.isdisjoint(text):
+    listed = text[0] in cues.surnames
+    inner = text[1:] if listed else text  # a listed surname may be a function character (和)
+    if after_title and text.endswith(NAME_FINAL_CONJUNCTION):
+        inner = inner[:-1]  # 某某建和作部署: after a title, a name may end with 和
+    if not cues.non_name_chars.isdisjoint(inner):
         return False
     surname = 2 if text.startswith(cues.compound_surnames) else 1
-    if surname == 1 and text[0] not in cues.surnames:
-        return False
+    if surname == 1 and not listed:
+        return after_title and len(text) <= UNLISTED_SURNAME_MAX
+    if after_title and surname == 1 and len(text) == NAME_MAX:
+        # a four-character name after a title (names of minorities), unless it ends with an
+        # adverbial (某某亲自)
+        return cues.adverbial.search(text, 1) is None and not text.endswith(cues.heads)
     return 1 <= len(text) - surname <= GIVEN_NAME_MAX
 
 
@@ -242,12 +264,14 @@ def _is_title(text: str, cues: _Cues) -> bool:
 def _title_and_name(part: str, cues: _Cues) -> tuple[str, str] | None:
     """``part`` as title + name, cutting after the latest head that leaves a valid name.
 
-    A name is two to four characters long, so only cuts that near the end are tried."""
-    for end in range(len(part) - NAME_MIN, len(part) - NAME_MAX - 1, -1):
+    A name is two to four characters long (a dotted name up to ``DOTTED_NAME_MAX``), so only
+    cuts that near the end are tried."""
+    longest = DOTTED_NAME_MAX if _has_dotted_tail(part) else NAME_MAX
+    for end in range(len(part) - NAME_MIN, len(part) - longest - 1, -1):
         if not _head_ends_at(part, end, cues):
             continue
         title, name = part[:end], part[end:]
-        if _is_name(name, cues) and _is_title(title, cues):
+        if _is_name(name, cues, after_title=True) and _is_title(title, cues):
             return title, name
     return None
 
@@ -262,12 +286,24 @@ def _strip_honorific(part: str, cues: _Cues) -> tuple[str, bool]:
 def _may_end_with_name(part: str, cues: _Cues) -> bool:
     """Whether ``part`` can end with a name (``_is_name`` of one of its last 2 to 4
     characters): a cheap test that rules out most prose before the full parse."""
-    if len(part) < NAME_MIN or part[-1] in cues.non_name_chars or part[-2] in cues.non_name_chars:
+    if len(part) < NAME_MIN or part[-2] in cues.non_name_chars:
         return False
-    return any(
+    if part[-1] in cues.non_name_chars and not part.endswith(NAME_FINAL_CONJUNCTION):
+        return False
+    if any(
         part[at] in cues.surnames or part.startswith(cues.compound_surnames, at)
         for at in range(max(0, len(part) - NAME_MAX), len(part) - NAME_MIN + 1)
-    )
+    ):
+        return True
+    if any(_head_ends_at(part, len(part) - n, cues) for n in range(NAME_MIN, NAME_MAX)):
+        return True  # a title right before: any surname
+    return _has_dotted_tail(part)
+
+
+def _has_dotted_tail(part: str) -> bool:
+    """Whether ``part`` ends with the dot and surname of a transliterated name (·某某)."""
+    tail = part[-8:]
+    return any(dot in tail for dot in DOTS) and DOTTED_TAIL.search(tail) is not None
 
 
 def _post_titled_name(part: str, cues: _Cues) -> str | None:
@@ -373,7 +409,7 @@ def _parse_timed_group(text: str, cues: _Cues) -> list[_Person] | None:
     """``_parse_group``, after cutting off a date or time the subject ends with (某某26日)."""
     people = _parse_group(text, cues)
     if people is None:
-        timed = cues.time_adverbial.search(text)
+        timed = cues.time_adverbial.search(text, max(0, len(text) - TIME_ADVERBIAL_REACH))
         if timed is not None and timed.start() > 0:
             people = _parse_group(text[: timed.start()], cues)
     return people
