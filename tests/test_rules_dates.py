@@ -26,6 +26,7 @@ GOLD = [
 def _date(text: str, held: str, published: date | None = None, occurrence: int = 0) -> MeetingDate:
     """The date of the meeting whose held clause is ``held`` (its passage runs to the end)."""
     doc = normalise(text)
+    held = normalise(held).text  # the text is matched with its punctuation folded
     start = -1
     for _ in range(occurrence + 1):
         start = doc.text.index(held, start + 1)
@@ -222,6 +223,180 @@ def test_no_date_at_all_is_null() -> None:
     assert found.value is None and found.evidence is None and found.note
 
 
+# --- days without a month, 号, relative words, datelines and stamps ---
+
+
+@pytest.mark.parametrize(
+    ("text", "held", "published", "expected"),
+    [
+        # a day without a month takes the month of the publication date …
+        (
+            "市长王晓峰26日主持召开防控工作会议。",
+            "市长王晓峰26日主持召开防控工作会议",
+            date(2021, 7, 27),
+            "2021-07-26",
+        ),
+        # … or of the month before, when that day is still to come in the publication's month
+        ("县政府30日召开会议,部署防控。", "县政府30日召开会议", date(2022, 4, 2), "2022-03-30"),
+        ("县政府31日召开会议,部署防控。", "县政府31日召开会议", date(2021, 1, 2), "2020-12-31"),
+        (
+            "全市防控会议17日在市行政中心召开。",
+            "全市防控会议17日在市行政中心召开",
+            date(2020, 8, 18),
+            "2020-08-17",
+        ),
+        (
+            "5号上午,镇党委召开防控部署会。",
+            "5号上午,镇党委召开防控部署会",
+            date(2022, 5, 6),
+            "2022-05-05",
+        ),
+        (
+            "4月12号下午,区委召开疫情防控调度会。",
+            "4月12号下午,区委召开疫情防控调度会",
+            date(2022, 4, 13),
+            "2022-04-12",
+        ),
+        (
+            "前天晚上,街道召开防控工作会议。",
+            "前天晚上,街道召开防控工作会议",
+            date(2022, 1, 9),
+            "2022-01-07",
+        ),
+        (
+            "今天(8日)傍晚,市指挥部召开会议。",
+            "今天(8日)傍晚,市指挥部召开会议",
+            date(2021, 6, 8),
+            "2021-06-08",
+        ),
+        (
+            "今天（8日）傍晚，市指挥部召开会议。",
+            "今天（8日）傍晚，市指挥部召开会议",
+            date(2021, 6, 8),
+            "2021-06-08",
+        ),
+    ],
+)
+def test_days_counted_from_the_report(text, held, published, expected) -> None:
+    found = _date(text, held, published)
+    assert (found.value, found.precision, found.year_basis) == (expected, "day", "publication")
+    assert found.note
+
+
+def test_full_width_digits_are_read() -> None:
+    found = _date("１２日，区委召开会议。", "１２日，区委召开会议", date(2020, 3, 14))
+    assert found.value == "2020-03-12"
+
+
+def test_a_number_with_hao_is_not_a_day() -> None:
+    text = "区委召开会议,部署5号楼封控工作。"
+    found = _date(text, "区委召开会议", date(2022, 5, 6))
+    assert found.value is None
+
+
+def test_a_length_of_days_is_not_a_day() -> None:
+    found = _date("会议要求,14日内完成排查。区委召开会议。", "区委召开会议", date(2022, 5, 6))
+    assert found.value is None
+
+
+def test_bare_day_without_any_report_date_is_null() -> None:
+    found = _date("市委26日召开会议。", "市委26日召开会议")
+    assert found.value is None and found.note
+
+
+@pytest.mark.parametrize("sep", [",", "，"])
+def test_the_meeting_date_beats_the_dateline(sep) -> None:
+    text = f"本报3月2日讯{sep}省防控指挥部1日召开视频调度会{sep}部署防控工作。"
+    found = _date(text, "省防控指挥部1日召开视频调度会", date(2021, 3, 3))
+    assert found.value == "2021-03-01"
+    assert found.evidence is not None and found.evidence.quote == "1日"
+
+
+def test_news_agency_dateline_is_not_the_meeting_date() -> None:
+    text = "新华社某地5月9日电 市政府8日下午召开全市防控工作会议。"
+    found = _date(text, "市政府8日下午召开全市防控工作会议", date(2022, 5, 10))
+    assert (found.value, found.time_of_day) == ("2022-05-08", "afternoon")
+
+
+def test_today_counts_from_the_dateline_not_the_stamp() -> None:
+    text = "某某日报6月3日讯 今天上午,县委召开疫情防控工作会议。"
+    found = _date(text, "今天上午,县委召开疫情防控工作会议", date(2021, 6, 4))
+    assert (found.value, found.time_of_day) == ("2021-06-03", "morning")
+    assert "dateline" in (found.note or "")
+
+
+def test_dateline_without_publication_dates_today_with_context() -> None:
+    text = "本报1月28日讯 今日,县指挥部召开新型冠状病毒感染的肺炎防控会议。"
+    found = _date(text, "今日,县指挥部召开新型冠状病毒感染的肺炎防控会议")
+    assert (found.value, found.year_basis) == ("2020-01-28", "context")
+
+
+@pytest.mark.parametrize(
+    "stamp", ["发布时间:2021年02月03日 10:00 ", "2021年02月03日 10:20 来源:区融媒体中心 "]
+)
+def test_publication_stamps_are_not_meeting_dates(stamp) -> None:
+    text = f"{stamp}区委2日召开常委会会议,研究防控工作。"
+    found = _date(text, "区委2日召开常委会会议", date(2021, 2, 3))
+    assert found.value == "2021-02-02"
+
+
+def test_stamp_alone_does_not_date_the_meeting() -> None:
+    text = "发布时间：2021年02月03日 10:00\n区委召开常委会会议,研究防控工作。"
+    found = _date(text, "区委召开常委会会议", date(2021, 2, 3))
+    assert found.value is None
+
+
+@pytest.mark.parametrize(
+    ("published", "expected", "precision"),
+    [
+        (date(2020, 3, 20), "2020-03", "month"),
+        (date(2020, 3, 3), "2020", "year"),
+        (date(2021, 1, 2), None, "unknown"),
+    ],
+)
+def test_recently_gives_the_month_only_when_the_report_date_allows(
+    published, expected, precision
+) -> None:
+    found = _date("省委近日召开常委会会议,研究防控工作。", "省委近日召开常委会会议", published)
+    assert (found.value, found.precision, found.time_of_day) == (expected, precision, None)
+    assert found.note
+
+
+def test_the_day_before_is_not_a_vague_word() -> None:
+    found = _date("节日前,县委召开防控会议。", "县委召开防控会议", date(2021, 9, 20))
+    assert found.value is None
+
+
+def test_same_day_without_an_earlier_meeting_is_the_report_day() -> None:
+    found = _date("当天下午,镇党委召开防控会议。", "当天下午,镇党委召开防控会议", date(2022, 4, 2))
+    assert (found.value, found.time_of_day) == ("2022-04-02", "afternoon")
+
+
+def test_held_clause_date_wins_over_other_dates_of_the_passage() -> None:
+    text = "市委3日召开常委会会议。会议指出,2月28日以来新增病例下降,要在5日前完成排查。"
+    found = _date(text, "市委3日召开常委会会议", date(2022, 3, 4))
+    assert found.value == "2022-03-03"
+
+
+@pytest.mark.parametrize(
+    ("when", "published", "expected"),
+    [
+        ("本周三", date(2021, 8, 6), "2021-08-04"),  # a Friday: the Wednesday of its week
+        ("周日下午", date(2020, 2, 10), "2020-02-09"),  # a Monday: the Sunday before
+        ("上周五下午", date(2021, 9, 20), "2021-09-17"),
+        ("星期一上午", date(2021, 9, 13), "2021-09-13"),
+    ],
+)
+def test_days_of_the_week_count_back_from_the_report(when, published, expected) -> None:
+    found = _date(f"{when},县委召开疫情防控会议。", f"{when},县委召开疫情防控会议", published)
+    assert (found.value, found.year_basis) == (expected, "publication")
+
+
+def test_a_surname_zhou_is_not_a_weekday() -> None:
+    found = _date("市长周一鸣主持召开会议。", "市长周一鸣主持召开会议", date(2021, 9, 13))
+    assert found.value is None
+
+
 # --- never raises ---
 
 PIECES = st.sampled_from(
@@ -269,3 +444,28 @@ def test_never_raises(pieces, published, a, b) -> None:
         MeetingSpan(lo, max(hi, lo + 1), lo, max(hi, lo + 1), "会议", "省委"),
     ):
         assert isinstance(extract_date(context(doc, published), span), MeetingDate)
+
+
+# --- the cue file ---
+
+
+def test_misspelt_key_in_the_cue_file_raises(monkeypatch) -> None:
+    from covidmeet_ds import taxonomy
+    from covidmeet_ds.rules.dates import _DateCues
+
+    data = taxonomy.read_data("dates.yaml")
+    data["held_verb"] = data.pop("held_verbs")
+    monkeypatch.setattr(taxonomy, "read_data", lambda name: data)
+    with pytest.raises(taxonomy.DataFileError, match="held_verb"):
+        taxonomy.load_data("dates.yaml", _DateCues)
+
+
+def test_unknown_time_of_day_in_the_cue_file_raises(monkeypatch) -> None:
+    from covidmeet_ds import taxonomy
+    from covidmeet_ds.rules.dates import _DateCues
+
+    data = taxonomy.read_data("dates.yaml")
+    data["time_of_day"]["午夜"] = "midnight"
+    monkeypatch.setattr(taxonomy, "read_data", lambda name: data)
+    with pytest.raises(taxonomy.DataFileError, match="time_of_day"):
+        taxonomy.load_data("dates.yaml", _DateCues)

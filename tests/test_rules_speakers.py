@@ -242,3 +242,160 @@ def test_never_raises(pieces: list[str], bounds: tuple[int, int]) -> None:
     speakers = extract_speakers(context(doc), MeetingSpan(bounds[0], bounds[1], 0, 0, None, None))
     for speaker in speakers:
         assert isinstance(speaker, Speaker)
+
+
+# --- the cue file ---
+
+
+def test_misspelt_key_in_the_cue_file_raises(monkeypatch) -> None:
+    from covidmeet_ds import taxonomy
+    from covidmeet_ds.rules.speakers import _SpeakerCues
+
+    data = taxonomy.read_data("speakers.yaml")
+    data["title_head"] = data.pop("title_heads")
+    monkeypatch.setattr(taxonomy, "read_data", lambda name: data)
+    with pytest.raises(taxonomy.DataFileError, match="title_head"):
+        taxonomy.load_data("speakers.yaml", _SpeakerCues)
+
+
+def test_misspelt_role_in_the_cue_file_raises(monkeypatch) -> None:
+    from covidmeet_ds import taxonomy
+    from covidmeet_ds.rules.speakers import _SpeakerCues
+
+    data = taxonomy.read_data("speakers.yaml")
+    data["roles"]["presiding"] = data["roles"].pop("presided")
+    monkeypatch.setattr(taxonomy, "read_data", lambda name: data)
+    with pytest.raises(taxonomy.DataFileError, match="roles"):
+        taxonomy.load_data("speakers.yaml", _SpeakerCues)
+
+
+# --- long title chains, dates before the verb, post-titles, bylines (invented names) ---------
+
+
+def _held(text: str, held: str) -> list[tuple[str | None, list[str], list[str]]]:
+    """Speakers of a meeting whose held clause is ``held`` (its passage runs to the end)."""
+    doc = normalise(text)
+    start = doc.text.index(normalise(held).text)
+    span = MeetingSpan(start, len(doc.text), start, start + len(held), None, None)
+    return [(s.name, s.titles, s.roles) for s in extract_speakers(context(doc), span)]
+
+
+@pytest.mark.parametrize("comma", ["、", "，", ","])
+def test_presider_after_a_chain_of_titles_with_a_day_before_the_verb(comma) -> None:
+    sep = "、"
+    text = (
+        f"省委常委{sep}常务副省长{sep}省应对疫情工作领导小组组长方启明26日主持召开领导小组"
+        f"会议{comma}部署防控工作。"
+    )
+    assert _summary(text) == [
+        ("方启明", ["省委常委", "常务副省长", "省应对疫情工作领导小组组长"], ["presided"])
+    ]
+
+
+@pytest.mark.parametrize("when", ["今天上午", "3月5日下午", "5号上午", "昨日", "17日晚"])
+def test_time_between_name_and_verb_is_not_part_of_the_name(when) -> None:
+    text = f"市委书记、市指挥部指挥长林振宇{when}主持召开全市防控调度会。"
+    assert _summary(text) == [("林振宇", ["市委书记", "市指挥部指挥长"], ["presided"])]
+
+
+def test_department_names_with_he_stay_in_the_title() -> None:
+    text = "省卫生和计划生育委员会主任邓文博出席会议并讲话。"
+    assert _summary(text) == [("邓文博", ["省卫生和计划生育委员会主任"], ["spoke"])]
+
+
+def test_compound_surname_and_two_character_name_after_titles() -> None:
+    assert _summary("县委书记欧阳宁、县长江涛出席会议。") == [
+        ("欧阳宁", ["县委书记"], ["attended"]),
+        ("江涛", ["县长"], ["attended"]),
+    ]
+
+
+def test_list_ending_with_unnamed_experts_keeps_the_names() -> None:
+    text = "指挥部成员严立群、谷晓东、柏远航和有关专家参加会议。"
+    assert [name for name, _, _ in _summary(text)] == ["严立群", "谷晓东", "柏远航"]
+
+
+def test_two_people_joined_by_he() -> None:
+    text = "市长秦海波和副市长卢佳出席会议。"
+    assert _summary(text) == [
+        ("秦海波", ["市长"], ["attended"]),
+        ("卢佳", ["副市长"], ["attended"]),
+    ]
+
+
+def test_speech_roles() -> None:
+    text = "镇党委书记韦一鸣主持会议。镇长石晓春作部署,镇党委副书记甘明提出要求。"
+    assert _summary(text) == [
+        ("韦一鸣", ["镇党委书记"], ["presided"]),
+        ("石晓春", ["镇长"], ["spoke"]),
+        ("甘明", ["镇党委副书记"], ["spoke"]),
+    ]
+
+
+def test_presider_named_with_a_title_after_the_name() -> None:
+    text = "2月9日,葛振华书记主持召开区委常委会会议,研究防控工作。"
+    assert _held(text, "2月9日,葛振华书记主持召开区委常委会会议") == [("葛振华", [], ["presided"])]
+
+
+def test_leader_quoted_with_a_title_after_the_name_is_not_a_speaker() -> None:
+    text = "市委召开常委会会议。会议指出,要学习贯彻。顾一帆书记强调,要压实责任。"
+    assert _held(text, "市委召开常委会会议") == []
+
+
+@pytest.mark.parametrize("colon", [",", "，", ":", "："])
+def test_other_meeting_told_as_content_gives_no_presider(colon) -> None:
+    text = (
+        f"3日,市长万立平主持召开市防控领导小组会议。会议指出{colon}上周,某某同志主持召开"
+        "全省防控工作会议并讲话。1日,邵建军书记主持召开省委常委会会议。"
+    )
+    assert _held(text, "3日,市长万立平主持召开市防控领导小组会议") == [
+        ("万立平", ["市长"], ["presided"])
+    ]
+
+
+def test_presider_named_at_the_end_of_the_passage_still_counts() -> None:
+    text = "县委召开疫情防控工作会议。会议强调,要严格落实各项措施。会议由副县长闫丽主持。"
+    assert _held(text, "县委召开疫情防控工作会议") == [("闫丽", ["副县长"], ["presided"])]
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "本报讯(记者 唐晓 通讯员 池明)",
+        "本报讯（记者 唐晓 通讯员 池明）",
+        "记者:唐晓 ",
+    ],
+)
+def test_reporters_in_bylines_are_never_speakers(byline) -> None:
+    text = f"{byline}3月2日,市委书记霍启东主持召开会议。编辑:柯蓝 责任编辑:骆平"
+    assert [name for name, _, _ in _summary(text)] == ["霍启东"]
+
+
+def test_leader_whose_instructions_are_studied_is_not_a_speaker() -> None:
+    text = (
+        "区委召开会议,传达学习某某总书记重要讲话精神和省委书记诸葛明批示要求。"
+        "区委书记温立平主持会议并讲话。"
+    )
+    assert [name for name, _, _ in _summary(text)] == ["温立平"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("镇党委书记岩桑主持会议。", "岩桑"),  # a surname outside the list, after a title
+        ("副市长、市指挥部副指挥长钭立新主持会议。", "钭立新"),
+        ("自治州州长阿布都·热合曼主持会议并讲话。", "阿布都·热合曼"),
+        ("旗委书记、旗长巴音朝鲁主持会议。", "巴音朝鲁"),
+        ("县长陶建和作具体部署。", "陶建和"),
+        ("市委书记、市长戈晓峰到市指挥部主持召开调度会。", "戈晓峰"),
+    ],
+)
+def test_names_after_a_title_need_no_listed_surname(text, name) -> None:
+    assert [found for found, _, _ in _summary(text)] == [name]
+
+
+@pytest.mark.parametrize(
+    "text", ["副区长带队参加会议。", "市长本人出席会议。", "市委书记李明亲自主持会议。"]
+)
+def test_words_after_a_title_that_are_not_names(text) -> None:
+    assert [name for name, _, _ in _summary(text) if name not in {"李明"}] == []

@@ -23,13 +23,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from ..models import DATE_WINDOW, Evidence, MeetingDate
-from ..taxonomy import read_data
+from ..taxonomy import DataFile, load_data
 from ..text.normalise import NormalisedText
-from ..text.patterns import alternation, scanning
+from ..text.patterns import alternation, scanning, search
 from .context import ReportContext
 from .meetings import MeetingSpan
 
@@ -52,9 +53,49 @@ _CLAUSE_END = re.compile(r"[,,。!?!?;;\n]")
 _YEARS = range(DATE_WINDOW[0].year, DATE_WINDOW[1].year + 1)
 
 
+TimeOfDay = Literal["morning", "afternoon", "evening"]
+
+
+class _AnchorRow(DataFile):
+    """A term that dates a phase of the epidemic, as written in ``data/dates.yaml``."""
+
+    pattern: str
+    start: date = Field(alias="from")
+    until: date
+    decisive: bool
+    note: str
+
+
+class _DateCues(DataFile):
+    """The contents of ``data/dates.yaml``."""
+
+    anchors: tuple[_AnchorRow, ...]
+    decisive_slack_days_before: int
+    decisive_slack_days_after: int
+    spring_festival: dict[int, date]
+    time_of_day: dict[str, TimeOfDay]
+    relative_days: dict[str, int]
+    vague_days: tuple[str, ...]
+    vague_days_reach: int
+    vague_not_after: tuple[str, ...]
+    bare_hao_followed_by: tuple[str, ...]
+    weekdays: dict[str, int]
+    this_week: tuple[str, ...]
+    last_week: tuple[str, ...]
+    relative_cues: tuple[str, ...]
+    same_day_cues: tuple[str, ...]
+    held_verbs: tuple[str, ...]
+    not_event_before: tuple[str, ...]
+    not_event_after: tuple[str, ...]
+    stamp_after: str
+    dateline: str
+    dateline_reach: int
+    furniture_markers: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class _Anchor:
-    """A term that dates a phase of the epidemic (``data/dates.yaml``)."""
+    """A term that dates a phase of the epidemic, compiled."""
 
     pattern: re.Pattern[str]
     start: date
@@ -70,10 +111,18 @@ class _Cues:
     slack_after: timedelta
     spring_festival: dict[int, date]
     time_of_day: dict[str, str]
+    relative_days: dict[str, int]
+    weekdays: dict[str, int]
+    last_week: frozenset[str]
+    vague_reach: int
     relative: re.Pattern[str]
+    same_day: frozenset[str]
     held_verbs: re.Pattern[str]
     not_event_before: tuple[str, ...]
     not_event_after: tuple[str, ...]
+    stamp_after: re.Pattern[str]
+    dateline: re.Pattern[str]
+    dateline_reach: int
     furniture: re.Pattern[str]
     expression: re.Pattern[str]
 
@@ -81,40 +130,63 @@ class _Cues:
 @cache
 def _cues() -> _Cues:
     """The cue data, read once; the date grammar's regex includes its time-of-day words."""
-    data = read_data("dates.yaml")
+    data = load_data("dates.yaml", _DateCues)
     anchors = tuple(
         _Anchor(
-            pattern=re.compile(row["pattern"]),
-            start=date.fromisoformat(row["from"]),
-            until=date.fromisoformat(row["until"]),
-            decisive=bool(row["decisive"]),
-            note=" ".join(str(row["note"]).split()),
+            pattern=re.compile(row.pattern),
+            start=row.start,
+            until=row.until,
+            decisive=row.decisive,
+            note=" ".join(row.note.split()),
         )
-        for row in data["anchors"]
+        for row in data.anchors
     )
-    times = alternation([*data["time_of_day"], "中午"])
-    inner = rf"(?:(?P<iyear>{_YEAR})年)?(?P<imonth>{_NUM})月(?P<iday>{_NUM})[日号]?"
-    today = rf"(?P<rel>今天|今日|昨天|昨日)(?:[((]{inner}[))])?"
+    times = alternation([*data.time_of_day, "中午"])
+    inner = rf"(?:(?:(?P<iyear>{_YEAR})年)?(?P<imonth>{_NUM})月)?(?P<iday>{_NUM})[日号]?"
+    today = rf"(?P<rel>{alternation(data.relative_days)})(?:\({inner}\))?"
     absolute = (
         rf"(?<![0-9０-９])(?:(?P<year>{_YEAR})年)?(?P<month>{_NUM}|{_REDACTED})月"
         rf"(?:(?P<day>{_NUM}|{_REDACTED})[日号])?"
     )
+    # 26日, 5号上午: a day of the report's own month (or the month before)
+    bare = (
+        r"(?<![0-9０-９月年第.])(?P<bday>[0-9０-９]{1,2})"
+        rf"(?:日|号(?={alternation(data.bare_hao_followed_by)}))"
+    )
+    not_after = "".join(f"(?<!{re.escape(word)})" for word in data.vague_not_after)
+    vague = rf"{not_after}(?P<vague>{alternation(data.vague_days)})"
+    follows = alternation(data.bare_hao_followed_by)
+    weekday = (
+        rf"(?:(?P<week>{alternation([*data.this_week, *data.last_week])})(?:周|星期|礼拜)?"
+        rf"|(?:周|星期|礼拜))(?P<wday>{alternation(data.weekdays)})"
+    )
+    weekday = rf"(?:{weekday})(?(week)|(?={follows}))"
     lunar = (
         rf"(?:农历)?(?:正月(?P<lday>{_LUNAR_DAY})|大年(?P<nday>初[一二三四五六七八九十])"
         r"|(?P<eve>除夕|大年三十))"
     )
-    expression = re.compile(scanning(rf"(?:{today}|{absolute}|{lunar})(?P<tod>{times})?"))
+    expression = re.compile(
+        scanning(rf"(?:{today}|{absolute}|{bare}|{vague}|{weekday}|{lunar})(?P<tod>{times})?")
+    )
     return _Cues(
         anchors=anchors,
-        slack_before=timedelta(days=int(data["decisive_slack_days_before"])),
-        slack_after=timedelta(days=int(data["decisive_slack_days_after"])),
-        spring_festival={int(y): date.fromisoformat(d) for y, d in data["spring_festival"].items()},
-        time_of_day=dict(data["time_of_day"]),
-        relative=re.compile(alternation(data["relative_cues"])),
-        held_verbs=re.compile(alternation(data["held_verbs"])),
-        not_event_before=tuple(data["not_event_before"]),
-        not_event_after=tuple(data["not_event_after"]),
-        furniture=re.compile(alternation(data["furniture_markers"])),
+        slack_before=timedelta(days=data.decisive_slack_days_before),
+        slack_after=timedelta(days=data.decisive_slack_days_after),
+        spring_festival=dict(data.spring_festival),
+        time_of_day=dict(data.time_of_day),
+        relative_days=dict(data.relative_days),
+        weekdays=dict(data.weekdays),
+        last_week=frozenset(data.last_week),
+        vague_reach=data.vague_days_reach,
+        relative=re.compile(alternation(data.relative_cues)),
+        same_day=frozenset(data.same_day_cues),
+        held_verbs=re.compile(alternation(data.held_verbs)),
+        not_event_before=data.not_event_before,
+        not_event_after=data.not_event_after,
+        stamp_after=re.compile(data.stamp_after),
+        dateline=re.compile(scanning(data.dateline)),
+        dateline_reach=data.dateline_reach,
+        furniture=re.compile(alternation(data.furniture_markers)),
         expression=expression,
     )
 
@@ -129,14 +201,17 @@ class _Expr:
     start: int
     end: int
     kind: str
-    """``day`` (月日), ``month`` (年月 or a redacted day), ``lunar`` or ``today`` (今日 alone)."""
+    """``day`` (月日), ``month`` (年月 or a redacted day), ``lunar``, ``today`` (今日 alone, or
+    昨天 with ``shift``), ``bare_day`` (26日: the month is the report's), ``vague`` (近日),
+    ``weekday`` (本周三, 上周五: ``day`` is the weekday, Monday 0, ``shift`` -7 for last week) or
+    ``latest_weekday`` (周三 alone)."""
     year: int | None = None
     month: int | None = None
     day: int | None = None
     lunar_offset: int | None = None
     """Days after the Spring Festival (正月初一 → 0, 除夕 → -1)."""
     shift: int = 0
-    """For ``today``: 0 for 今天/今日, -1 for 昨天/昨日."""
+    """For ``today``: 0 for 今天/今日, -1 for 昨天/昨日 (``data/dates.yaml``)."""
     time_of_day: str | None = None
 
 
@@ -166,21 +241,38 @@ def _lunar_offset(token: str) -> int | None:
     return None if day is None or not 1 <= day <= 30 else day - 1
 
 
-def _parse(match: re.Match[str], time_words: dict[str, str]) -> _Expr | None:
+def _parse(match: re.Match[str], cues: _Cues) -> _Expr | None:
     groups = match.groupdict()
-    tod = time_words.get(groups["tod"] or "")
+    tod = cues.time_of_day.get(groups["tod"] or "")
     span = {"start": match.start(), "end": match.end(), "time_of_day": tod}
     if groups["rel"]:
-        shift = -1 if groups["rel"].startswith("昨") else 0
         if groups["imonth"]:
             return _absolute(groups["iyear"], groups["imonth"], groups["iday"], span)
-        return _Expr(kind="today", shift=shift, **span)
+        if groups["iday"]:
+            return _bare_day(groups["iday"], span)
+        return _Expr(kind="today", shift=cues.relative_days[groups["rel"]], **span)
     if groups["month"]:
         return _absolute(groups["year"], groups["month"], groups["day"], span)
+    if groups["bday"]:
+        return _bare_day(groups["bday"], span)
+    if groups["vague"]:
+        return _Expr(kind="vague", **span)
+    if groups["wday"]:
+        week = groups["week"]
+        shift = -7 if week in cues.last_week else 0
+        kind = "weekday" if week else "latest_weekday"
+        return _Expr(kind=kind, day=cues.weekdays[groups["wday"]], shift=shift, **span)
     if groups["eve"]:
         return _Expr(kind="lunar", lunar_offset=-1, **span)
     offset = _lunar_offset(groups["lday"] or groups["nday"] or "")
     return None if offset is None else _Expr(kind="lunar", lunar_offset=offset, **span)
+
+
+def _bare_day(day: str, span: dict) -> _Expr | None:
+    day_n = _number(day)
+    if day_n is None or not 1 <= day_n <= 31:
+        return None
+    return _Expr(kind="bare_day", day=day_n, **span)
 
 
 def _absolute(year: str | None, month: str, day: str | None, span: dict) -> _Expr | None:
@@ -199,13 +291,13 @@ def _expressions(text: str, start: int, end: int) -> Iterator[_Expr]:
     """Date expressions in ``text[start:end]`` that can be the date of an event."""
     cues = _cues()
     for match in cues.expression.finditer(text, max(0, start), max(0, end)):
-        before = text[max(0, match.start() - 4) : match.start()]
-        after = text[match.end() : match.end() + 4]
+        before = text[max(0, match.start() - 8) : match.start()].rstrip()
+        after = text[match.end() : match.end() + 8]
         if before.endswith(cues.not_event_before):
             continue
-        if after.startswith(cues.not_event_after):
+        if after.startswith(cues.not_event_after) or cues.stamp_after.match(after):
             continue
-        expr = _parse(match, cues.time_of_day)
+        expr = _parse(match, cues)
         if expr is not None:
             yield expr
 
@@ -294,17 +386,19 @@ def _interval(expr: _Expr, year: int) -> tuple[date, date] | None:
                 return None
             day = festival + timedelta(days=expr.lunar_offset)
             return day, day
+        if expr.kind in ("bare_day", "weekday", "latest_weekday"):
+            return None  # a day without a month is placed only by the report's own date
         return date(year, 1, 1), date(year, 12, 31)
     except ValueError:  # not a calendar date (2月30日)
         return None
 
 
-def _format(expr: _Expr, interval: tuple[date, date]) -> str:
+def _format(interval: tuple[date, date]) -> str:
     """ISO 8601 at the precision the interval allows: a day, a month or a year."""
     lo, hi = interval
     if lo == hi:
         return lo.isoformat()
-    if expr.kind == "month":
+    if (lo.year, lo.month) == (hi.year, hi.month):
         return f"{lo.year:04d}-{lo.month:02d}"
     return f"{lo.year:04d}"
 
@@ -329,14 +423,43 @@ def _conflicting(day: date, anchors: list[tuple[_Anchor, str]]) -> tuple[_Anchor
     return None
 
 
-def _by_publication(expr: _Expr, published: date) -> tuple[date, date] | None:
-    """The latest reading of the expression that is not after publication."""
+def _month_of(day: date) -> tuple[date, date]:
+    last = calendar.monthrange(day.year, day.month)[1]
+    return day.replace(day=1), day.replace(day=last)
+
+
+def _by_report_day(expr: _Expr, report_day: date) -> tuple[date, date] | None:
+    """The latest reading of the expression that is not after the report's own date; 今天 and
+    昨日 count from it, a bare 26日 is in its month or the month before."""
     if expr.kind == "today":
-        day = published + timedelta(days=expr.shift)
+        day = report_day + timedelta(days=expr.shift)
         return day, day
-    for year in (published.year, published.year - 1):
+    if expr.kind == "vague":
+        earliest = report_day - timedelta(days=_cues().vague_reach)
+        if earliest.month == report_day.month:
+            return _month_of(report_day)
+        if earliest.year == report_day.year:
+            return date(report_day.year, 1, 1), date(report_day.year, 12, 31)
+        return None
+    if expr.kind in ("weekday", "latest_weekday"):
+        weekday = expr.day or 0
+        if expr.kind == "latest_weekday":
+            day = report_day - timedelta(days=(report_day.weekday() - weekday) % 7)
+        else:
+            week_start = report_day - timedelta(days=report_day.weekday())
+            day = week_start + timedelta(days=weekday + expr.shift)
+        return (day, day) if day <= report_day else None
+    if expr.kind == "bare_day":
+        month_start = report_day.replace(day=1)
+        for first in (month_start, (month_start - timedelta(days=1)).replace(day=1)):
+            if expr.day and expr.day <= calendar.monthrange(first.year, first.month)[1]:
+                day = first.replace(day=expr.day)
+                if day <= report_day:
+                    return day, day
+        return None
+    for year in (report_day.year, report_day.year - 1):
         interval = _interval(expr, year)
-        if interval is not None and interval[0] <= published:
+        if interval is not None and interval[0] <= report_day:
             return interval
     return None
 
@@ -362,30 +485,103 @@ def _anchor_note(agreeing: list[tuple[_Anchor, str]]) -> str:
     return " ".join(f"{term}: {anchor.note}" for anchor, term in agreeing)
 
 
+@dataclass(frozen=True)
+class _ReportDay:
+    """The report's own date: its dateline (3月2日电) placed in a year, or its publication date."""
+
+    day: date
+    source: str
+
+
+def _dateline(text: str) -> _Expr | None:
+    """The dateline near the start of the report (新华社某地3月2日电, 某某日报3月2日讯)."""
+    cues = _cues()
+    match = search(cues.dateline, text, 0, cues.dateline_reach)
+    if match is None:
+        return None
+    return _absolute(
+        match.group("year"),
+        match.group("month"),
+        match.group("day"),
+        {"start": match.start(), "end": match.end(), "time_of_day": None},
+    )
+
+
+def _report_day(text: str, published: date | None) -> _ReportDay | None:
+    dateline = _dateline(text)
+    if dateline is not None and (dateline.year is not None or published is not None):
+        if dateline.year is not None:
+            interval = _interval(dateline, dateline.year)
+        else:
+            interval = _by_report_day(dateline, published) if published else None
+        if interval is not None:
+            quoted = text[dateline.start : dateline.end]
+            return _ReportDay(interval[0], f"dateline {quoted} ({interval[0].isoformat()})")
+    if published is not None:
+        return _ReportDay(published, f"publication date {published.isoformat()}")
+    return None
+
+
+def _on_dateline(expr: _Expr, text: str) -> _Expr:
+    """Without a year for the report's date, a 今天 or a bare day takes the month and day of a
+    dateline (so that context terms can still place it); other expressions stay as they are."""
+    dateline = _dateline(text)
+    if dateline is None or expr.kind not in ("today", "bare_day") or dateline.day is None:
+        return expr
+    leap_year = 2020  # any leap year: only the month and day are kept
+    dateline_day = date(leap_year, dateline.month or 1, dateline.day)
+    if expr.kind == "today":
+        day = dateline_day + timedelta(days=expr.shift)
+    elif expr.day is not None and expr.day <= dateline.day:
+        day = dateline_day.replace(day=expr.day)
+    else:
+        return expr
+    return _Expr(
+        expr.start, expr.end, "day", month=day.month, day=day.day, time_of_day=expr.time_of_day
+    )
+
+
+def _publication_note(expr: _Expr, text: str, report_day: _ReportDay) -> str:
+    quoted = text[expr.start : expr.end]
+    if expr.kind == "today":
+        return f"{quoted} counts from the report's {report_day.source}."
+    if expr.kind == "bare_day":
+        return (
+            f"{quoted} gives only the day; month and year from the report's {report_day.source}: "
+            "the latest such day not after it."
+        )
+    if expr.kind in ("weekday", "latest_weekday"):
+        return f"{quoted} counts back from the report's {report_day.source}."
+    if expr.kind == "vague":
+        return (
+            f"{quoted} says only that the meeting was recent, so only the month (or the year) "
+            f"of the report's {report_day.source} is given."
+        )
+    return f"Year from the report's {report_day.source}: the latest such date not after it."
+
+
 def _resolve(text: str, expr: _Expr, published: date | None, scopes: list[str]) -> _Resolved | str:
     """The expression's value and year basis, or the reason it has none."""
     if expr.year is not None:
         interval = _interval(expr, expr.year)
         if interval is None:
             return f"{text[expr.start : expr.end]} is not a calendar date."
-        return _Resolved(_format(expr, interval), "explicit", "Year written with the date.")
+        return _Resolved(_format(interval), "explicit", "Year written with the date.")
     anchors = next((found for found in map(_anchors_in, scopes) if found), [])
     overridden = ""
-    if published is not None:
-        interval = _by_publication(expr, published)
+    report_day = _report_day(text, published)
+    if report_day is not None:
+        interval = _by_report_day(expr, report_day.day)
         conflict = _conflicting(interval[0], anchors) if interval else None
         if interval is not None and conflict is None:
-            return _Resolved(
-                _format(expr, interval),
-                "publication",
-                f"Year from the article's publication date {published.isoformat()}: the latest "
-                "such date not after publication.",
-            )
+            note = _publication_note(expr, text, report_day)
+            return _Resolved(_format(interval), "publication", note)
         if conflict is not None:
             overridden = (
-                f"The publication date {published.isoformat()} is far from the period of "
+                f"The report's {report_day.source} is far from the period of "
                 f"{conflict[1]}, so it is a re-post or upload date, not the article's. "
             )
+    expr = _on_dateline(expr, text) if report_day is None else expr
     placed = _by_context(expr, anchors)
     if placed is None:
         reason = "no term in the text dates it" if not anchors else "its dating terms disagree"
@@ -398,11 +594,11 @@ def _resolve(text: str, expr: _Expr, published: date | None, scopes: list[str]) 
         f"{overridden}No year is written with the date; it is placed in {year} by the terms "
         f"that date the text. {_anchor_note(agreeing)}"
     )
-    if expr.kind == "today":
-        note += " The text says only 今日/今天, so only the year is given."
+    if expr.kind in ("today", "vague"):
+        note += f" The text says only {text[expr.start : expr.end]}, so only the year is given."
     if expr.kind == "lunar":
         note += " The lunar date is converted with that year's Spring Festival."
-    return _Resolved(_format(expr, interval), "context", note)
+    return _Resolved(_format(interval), "context", note)
 
 
 # --- the public rule ---
@@ -475,7 +671,25 @@ def _extract(doc: NormalisedText, meeting: MeetingSpan, published: date | None) 
         quoted = text[previous.start : previous.end]
         prefix = f"Held right after the meeting of {quoted}, so it takes that date. "
         return _build(doc, resolved, cue, None, prefix)
+    same_day = _same_day_cue(text, cue) if cue is not None else None
+    if same_day is not None:
+        scopes = _scopes(text, meeting.start, meeting.end)
+        return _build(doc, _resolve(text, same_day, published, scopes), cue, same_day.time_of_day)
     return _null("The text gives no date for this meeting.")
+
+
+def _same_day_cue(text: str, cue: tuple[int, int]) -> _Expr | None:
+    """当天下午 with no earlier meeting to refer to: the report's own day, like 今天."""
+    cues = _cues()
+    for word in cues.same_day:
+        at = text.find(word, *cue)
+        if at >= 0:
+            end = at + len(word)
+            words = sorted(cues.time_of_day, key=len, reverse=True)
+            time_word = next((w for w in words if text.startswith(w, end)), "")
+            tod = cues.time_of_day.get(time_word)
+            return _Expr(at, end + len(time_word), "today", time_of_day=tod)
+    return None
 
 
 def extract_date(ctx: ReportContext, meeting: MeetingSpan) -> MeetingDate:

@@ -25,7 +25,7 @@ from functools import cache
 from pydantic import ValidationError
 
 from ..models import Speaker
-from ..taxonomy import read_data
+from ..taxonomy import DataFile, load_data
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, finditer, never_empty, required_character, scanning, search
 from .context import ReportContext
@@ -39,6 +39,17 @@ SENTENCE_END = re.compile(r"[。！？!?；;:：\n”」』]")
 CLAUSE_END = re.compile(r"[。！？!?；;:：,，\n]")
 COMMA = re.compile(r"[,，]")
 HAN = re.compile(r"^[\u3400-\u9fff]+$")
+DOTTED_NAME = re.compile(r"^[\u3400-\u9fff]{1,7}[·•‧・][\u3400-\u9fff]{1,7}$")
+TIME_ADVERBIAL_REACH = 16
+"""How far from the end of a subject a date or time before the verb is looked for."""
+"""A transliterated name (of a minority or a foreigner) with a middle dot: 某某·某某."""
+DOTS = "·•‧・"
+DOTTED_TAIL = re.compile(rf"[{DOTS}][\u3400-\u9fff]{{1,7}}$")
+DOTTED_NAME_MAX = 15
+NAME_FINAL_CONJUNCTION = "和"
+"""A list conjunction that also ends names (建和, 永和); a subject cannot end with it otherwise."""
+UNLISTED_SURNAME_MAX = 3
+"""After a title a name need not start with a listed surname, but is then at most this long."""
 GIVEN_NAME_MAX = 2
 NAME_MIN = 1 + 1
 """The shortest name: a one-character surname and a one-character given name."""
@@ -74,9 +85,14 @@ class _Cues:
     passive_prefix: re.Pattern[str]
     heads: tuple[str, ...]
     title_stop_word: re.Pattern[str]
+    title_stop_exception: re.Pattern[str]
+    time_adverbial: re.Pattern[str]
     title_starter: re.Pattern[str]
     """Where a new title starts (a lookahead: the match is empty, its start is the offset)."""
     name_suffixes: tuple[str, ...]
+    post_titles: tuple[str, ...]
+    list_conjunction: re.Pattern[str]
+    generic_presided_tail: re.Pattern[str]
     non_name_chars: frozenset[str]
     non_names: frozenset[str]
     unnamed_speech: tuple[re.Pattern[str], ...]
@@ -85,32 +101,72 @@ class _Cues:
     compound_surnames: tuple[str, ...]
 
 
+class _Roles(DataFile):
+    """Role verbs by role, as regular expressions."""
+
+    presided: tuple[str, ...]
+    spoke: tuple[str, ...]
+    attended: tuple[str, ...]
+
+
+class _SpeakerCues(DataFile):
+    """The contents of ``data/speakers.yaml``."""
+
+    roles: _Roles
+    listed_after: str
+    blocked_after: tuple[str, ...]
+    blocked_before: tuple[str, ...]
+    studied_prefixes: tuple[str, ...]
+    reported_speech: str
+    adverbial_markers: tuple[str, ...]
+    passive_prefix: str
+    title_starters: tuple[str, ...]
+    title_heads: tuple[str, ...]
+    title_stop_words: tuple[str, ...]
+    title_stop_exceptions: tuple[str, ...]
+    time_adverbial: str
+    name_suffixes: tuple[str, ...]
+    post_titles: tuple[str, ...]
+    list_conjunctions: tuple[str, ...]
+    generic_presided_tail: str
+    non_name_chars: str
+    non_names: tuple[str, ...]
+    unnamed_speech: tuple[str, ...]
+    unnamed_note: str
+    compound_surnames: tuple[str, ...]
+    surnames: str
+
+
 @cache
 def _cues() -> _Cues:
-    data = read_data("speakers.yaml")
-    roles = data["roles"]
-    verbs = "|".join(f"(?P<{role}>{'|'.join(roles[role])})" for role in ROLE_ORDER)
-    markers = data["adverbial_markers"]
+    data = load_data("speakers.yaml", _SpeakerCues)
+    verbs = "|".join(f"(?P<{role}>{'|'.join(getattr(data.roles, role))})" for role in ROLE_ORDER)
+    markers = data.adverbial_markers
     return _Cues(
         role_verbs=re.compile(scanning(verbs)),
-        listed_after=re.compile(scanning(data["listed_after"])),
-        blocked_after=tuple(data["blocked_after"]),
-        blocked_before=tuple(data["blocked_before"]),
-        studied_prefixes=tuple(data["studied_prefixes"]),
-        reported_speech=re.compile(scanning(data["reported_speech"])),
+        listed_after=re.compile(scanning(data.listed_after)),
+        blocked_after=data.blocked_after,
+        blocked_before=data.blocked_before,
+        studied_prefixes=data.studied_prefixes,
+        reported_speech=re.compile(scanning(data.reported_speech)),
         adverbial=re.compile(alternation(markers)),
         group_title=re.compile(r"等([\u3400-\u9fff]{2,12}?)(?=" + alternation(markers) + "|$)"),
-        passive_prefix=re.compile(data["passive_prefix"]),
-        heads=tuple(sorted(data["title_heads"], key=len, reverse=True)),
-        title_stop_word=re.compile(alternation(data["title_stop_words"])),
-        title_starter=re.compile(f"(?=(?:{alternation(data['title_starters'])}))"),
-        name_suffixes=tuple(data["name_suffixes"]),
-        non_name_chars=frozenset(data["non_name_chars"]),
-        non_names=frozenset(data["non_names"]),
-        unnamed_speech=tuple(re.compile(scanning(p)) for p in data["unnamed_speech"]),
-        unnamed_note=data["unnamed_note"].strip(),
-        surnames=frozenset(data["surnames"].strip()),
-        compound_surnames=tuple(data["compound_surnames"]),
+        passive_prefix=re.compile(data.passive_prefix),
+        heads=tuple(sorted(data.title_heads, key=len, reverse=True)),
+        title_stop_word=re.compile(alternation(data.title_stop_words)),
+        title_stop_exception=re.compile(alternation(data.title_stop_exceptions)),
+        time_adverbial=re.compile(data.time_adverbial),
+        title_starter=re.compile(f"(?=(?:{alternation(data.title_starters)}))"),
+        name_suffixes=data.name_suffixes,
+        post_titles=tuple(sorted(data.post_titles, key=len, reverse=True)),
+        list_conjunction=re.compile(alternation(data.list_conjunctions)),
+        generic_presided_tail=re.compile(data.generic_presided_tail),
+        non_name_chars=frozenset(data.non_name_chars),
+        non_names=frozenset(data.non_names),
+        unnamed_speech=tuple(re.compile(scanning(p)) for p in data.unnamed_speech),
+        unnamed_note=data.unnamed_note.strip(),
+        surnames=frozenset(data.surnames.strip()),
+        compound_surnames=data.compound_surnames,
     )
 
 
@@ -122,6 +178,8 @@ class _Person:
     titles: list[str]
     honorific: bool = False
     """Written with 同志: a name even without a title."""
+    post_title: bool = False
+    """Written with a title after the name (某某书记): a presider only, never a known name."""
 
 
 @dataclass
@@ -132,6 +190,9 @@ class _Mention:
     roles: set[str]
     start: int
     end: int
+    first_role: str = ""
+    names_a_meeting: bool = False
+    """主持 is followed by a meeting's name (主持召开中央…会议), not by a bare 会议."""
 
 
 @dataclass
@@ -147,18 +208,29 @@ class _Entry:
 # --- names and titles ---------------------------------------------------------------------
 
 
-def _is_name(text: str, cues: _Cues) -> bool:
+def _is_name(text: str, cues: _Cues, after_title: bool = False) -> bool:
     """A common surname and a one- or two-character given name, free of function characters
-    (so 某某就 or 某某也 is not taken for a four-character name)."""
+    (so 某某就 or 某某也 is not taken for a four-character name). Right after a title, any
+    two or three characters free of them, or a name with a middle dot, are a name too."""
+    if after_title and len(text) <= DOTTED_NAME_MAX and DOTTED_NAME.match(text):
+        return True
     if not NAME_MIN <= len(text) <= NAME_MAX:
         return False  # the length test below fails for any surname; checked first, it is cheap
     if not HAN.match(text) or text in cues.non_names:
         return False
-    if not cues.non_name_chars.isdisjoint(text):
+    listed = text[0] in cues.surnames
+    inner = text[1:] if listed else text  # a listed surname may be a function character (和)
+    if after_title and text.endswith(NAME_FINAL_CONJUNCTION):
+        inner = inner[:-1]  # 某某建和作部署: after a title, a name may end with 和
+    if not cues.non_name_chars.isdisjoint(inner):
         return False
     surname = 2 if text.startswith(cues.compound_surnames) else 1
-    if surname == 1 and text[0] not in cues.surnames:
-        return False
+    if surname == 1 and not listed:
+        return after_title and len(text) <= UNLISTED_SURNAME_MAX
+    if after_title and surname == 1 and len(text) == NAME_MAX:
+        # a four-character name after a title (names of minorities), unless it ends with an
+        # adverbial (某某亲自)
+        return cues.adverbial.search(text, 1) is None and not text.endswith(cues.heads)
     return 1 <= len(text) - surname <= GIVEN_NAME_MAX
 
 
@@ -185,19 +257,21 @@ def _is_title(text: str, cues: _Cues) -> bool:
         0 < len(text) <= MAX_TITLE
         and text.endswith(cues.heads)
         and not text.startswith(cues.studied_prefixes)
-        and cues.title_stop_word.search(text) is None
+        and cues.title_stop_word.search(cues.title_stop_exception.sub("", text)) is None
     )
 
 
 def _title_and_name(part: str, cues: _Cues) -> tuple[str, str] | None:
     """``part`` as title + name, cutting after the latest head that leaves a valid name.
 
-    A name is two to four characters long, so only cuts that near the end are tried."""
-    for end in range(len(part) - NAME_MIN, len(part) - NAME_MAX - 1, -1):
+    A name is two to four characters long (a dotted name up to ``DOTTED_NAME_MAX``), so only
+    cuts that near the end are tried."""
+    longest = DOTTED_NAME_MAX if _has_dotted_tail(part) else NAME_MAX
+    for end in range(len(part) - NAME_MIN, len(part) - longest - 1, -1):
         if not _head_ends_at(part, end, cues):
             continue
         title, name = part[:end], part[end:]
-        if _is_name(name, cues) and _is_title(title, cues):
+        if _is_name(name, cues, after_title=True) and _is_title(title, cues):
             return title, name
     return None
 
@@ -212,12 +286,53 @@ def _strip_honorific(part: str, cues: _Cues) -> tuple[str, bool]:
 def _may_end_with_name(part: str, cues: _Cues) -> bool:
     """Whether ``part`` can end with a name (``_is_name`` of one of its last 2 to 4
     characters): a cheap test that rules out most prose before the full parse."""
-    if len(part) < NAME_MIN or part[-1] in cues.non_name_chars or part[-2] in cues.non_name_chars:
+    if len(part) < NAME_MIN or part[-2] in cues.non_name_chars:
         return False
-    return any(
+    if part[-1] in cues.non_name_chars and not part.endswith(NAME_FINAL_CONJUNCTION):
+        return False
+    if any(
         part[at] in cues.surnames or part.startswith(cues.compound_surnames, at)
         for at in range(max(0, len(part) - NAME_MAX), len(part) - NAME_MIN + 1)
+    ):
+        return True
+    if any(_head_ends_at(part, len(part) - n, cues) for n in range(NAME_MIN, NAME_MAX)):
+        return True  # a title right before: any surname
+    return _has_dotted_tail(part)
+
+
+def _has_dotted_tail(part: str) -> bool:
+    """Whether ``part`` ends with the dot and surname of a transliterated name (·某某)."""
+    tail = part[-8:]
+    return any(dot in tail for dot in DOTS) and DOTTED_TAIL.search(tail) is not None
+
+
+def _post_titled_name(part: str, cues: _Cues) -> str | None:
+    """The name of 某某书记 / 某某市长 (a name and a title after it), if ``part`` is one."""
+    for title in cues.post_titles:
+        if part.endswith(title) and _is_name(part[: -len(title)], cues):
+            return part[: -len(title)]
+    return None
+
+
+def _is_person(part: str, cues: _Cues) -> bool:
+    part = _strip_honorific(part.strip(), cues)[0]
+    return (
+        _is_name(part, cues)
+        or _title_and_name(part, cues) is not None
+        or _post_titled_name(part, cues) is not None
     )
+
+
+def _parts(segment: str, cues: _Cues) -> list[str]:
+    """The 、-separated parts of a subject, with 甲和乙 split when both sides name a person."""
+    parts: list[str] = []
+    for part in segment.split("、"):
+        pieces = cues.list_conjunction.split(part) if cues.list_conjunction.search(part) else []
+        if len(pieces) > 1 and all(_is_person(piece, cues) for piece in pieces):
+            parts.extend(pieces)
+        else:
+            parts.append(part)
+    return parts
 
 
 def _parse_group(segment: str, cues: _Cues) -> list[_Person] | None:
@@ -231,10 +346,15 @@ def _parse_group(segment: str, cues: _Cues) -> list[_Person] | None:
     people: list[_Person] = []
     pending: list[str] = []
     shared: list[str] = []
-    for raw_part in segment.split("、"):
+    for raw_part in _parts(segment, cues):
         part, honorific = _strip_honorific(raw_part.strip(), cues)
         if not part:
             return None
+        post_titled = _post_titled_name(part, cues)
+        if post_titled is not None:
+            people.append(_Person(post_titled, list(pending), post_title=True))
+            shared, pending = list(pending), []
+            continue
         if _is_title(part, cues) and not honorific:
             pending.extend(_split_titles(part, cues))
             continue
@@ -274,15 +394,25 @@ def _last_group(start: int, text: str, cues: _Cues) -> tuple[int, list[_Person]]
     passive = cues.passive_prefix.match(text)
     if passive:
         start, text = start + passive.end(), text[passive.end() :]
-    people = _parse_group(text, cues)
+    people = _parse_timed_group(text, cues)
     if people:
         return start, people
     for marker in cues.adverbial.finditer(text, 0, MAX_GROUP + 1):
-        people = _parse_group(text[: marker.start()], cues)
+        people = _parse_timed_group(text[: marker.start()], cues)
         if people:
             _share_group_title(people, text[marker.start() :], cues)
             return start, people
     return None
+
+
+def _parse_timed_group(text: str, cues: _Cues) -> list[_Person] | None:
+    """``_parse_group``, after cutting off a date or time the subject ends with (某某26日)."""
+    people = _parse_group(text, cues)
+    if people is None:
+        timed = cues.time_adverbial.search(text, max(0, len(text) - TIME_ADVERBIAL_REACH))
+        if timed is not None and timed.start() > 0:
+            people = _parse_group(text[: timed.start()], cues)
+    return people
 
 
 def _share_group_title(people: list[_Person], rest: str, cues: _Cues) -> None:
@@ -430,7 +560,15 @@ def _mentions(report: _Report, start: int, end: int, cues: _Cues) -> list[_Menti
         mention = _subject(scope, match.start(), cues)
         if mention is None:
             continue
+        first_role = match.lastgroup or ""
+        if first_role != "presided" and any(p.post_title for p in mention.people):
+            continue  # 某某总书记强调: a leader quoted, not a participant
         mention.roles, mention.end = _verb_chain(text, match, end, cues)
+        mention.first_role = first_role
+        mention.names_a_meeting = (
+            first_role == "presided"
+            and cues.generic_presided_tail.match(text, match.end(), end) is None
+        )
         consumed = mention.end
         mentions.append(mention)
     return mentions
@@ -462,7 +600,7 @@ def _listed(report: _Report, start: int, end: int, cues: _Cues) -> list[_Mention
 def _accepted(mention: _Mention, known: set[str]) -> list[_Person]:
     """The people of a mention that are really people: a group needs a title, 同志 or names
     the report gives with a title elsewhere."""
-    if any(p.titles or p.honorific for p in mention.people):
+    if any(p.titles or p.honorific or p.post_title for p in mention.people):
         return mention.people
     if all(p.name in known for p in mention.people):
         return mention.people
@@ -565,6 +703,14 @@ def _unnamed(doc: NormalisedText, start: int, end: int, cues: _Cues) -> tuple[in
     return match.start(), speaker
 
 
+def _content_start(report: _Report, meeting: MeetingSpan, end: int, cues: _Cues) -> int:
+    """Where the meeting's content begins: the first reported-speech lead-in (会议指出,) after
+    its held clause, or the end of its passage."""
+    held_end = max(0, min(meeting.held_end, end))
+    lead = report.finditer(cues.reported_speech, held_end, end)
+    return lead[0].start() if lead else end
+
+
 def extract_speakers(ctx: ReportContext, meeting: MeetingSpan) -> list[Speaker]:
     """People who presided, spoke at or attended ``meeting``, in order of first mention.
 
@@ -580,7 +726,10 @@ def extract_speakers(ctx: ReportContext, meeting: MeetingSpan) -> list[Speaker]:
     entries: dict[str, _Entry] = {}
     report = people.report
     passage = _mentions(report, start, end, cues) + _listed(report, start, end, cues)
+    content = _content_start(report, meeting, end, cues)
     for mention in sorted(passage, key=lambda m: m.start):
+        if mention.names_a_meeting and mention.start >= content:
+            continue  # 会议指出,…某某主持召开…会议: another meeting, told as content
         for person in _accepted(mention, people.known):
             entry = entries.setdefault(person.name, _Entry(person.name))
             if not entry.roles:
