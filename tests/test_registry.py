@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from covidmeet_ds import annotate as annotate_module
 from covidmeet_ds.annotate import annotate_corpus, annotate_text
@@ -125,3 +128,14 @@ def test_rules_read_one_context_per_report() -> None:
     ctx = ReportContext.from_raw(SEEDS[0].raw, SEEDS[0].published)
     assert ctx.people is ctx.people
     assert registry.run(registry.DATE, ctx, ctx.meetings[0]) is not None
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x2FF0, max_codepoint=0xFF70)))
+def test_width_folding_is_the_unicode_width_mapping_one_for_one(text: str) -> None:
+    folded = fold_width(text)
+    assert len(folded) == len(text)
+    for before, after in zip(text, folded, strict=True):
+        if 0xFF01 <= ord(before) <= 0xFF5E or before == "\u3000":
+            assert after == unicodedata.normalize("NFKC", before)
+        elif before not in "｟｠":
+            assert after == before

@@ -12,6 +12,8 @@ folding (``NormalisedText.surface``), so a quote keeps the width it was written 
 
 from __future__ import annotations
 
+import re
+
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FULL_WIDTH[0x3000] = 0x20  # ideographic space
 _FULL_WIDTH[0xFF5F] = 0x28  # ｟ white parenthesis, as (
@@ -26,9 +28,19 @@ QUOTES_OPEN = "“‘「『《"
 QUOTES_CLOSE = "”’」』》"
 
 
+_FOLDABLE = re.compile("[\uff01-\uff60\u3000]")
+
+
+def _half(match: re.Match[str]) -> str:
+    return chr(_FULL_WIDTH[ord(match.group())])
+
+
 def fold_width(text: str) -> str:
-    """``text`` with full-width ASCII variants and U+3000 as half-width twins (same length)."""
-    return text.translate(_FULL_WIDTH)
+    """``text`` with full-width ASCII variants and U+3000 as half-width twins (same length).
+
+    A regular expression substitution, not ``str.translate``: translate looks every character
+    of Chinese text up in the table and is several times slower."""
+    return _FOLDABLE.sub(_half, text) if _FOLDABLE.search(text) else text
 
 
 def is_folded(text: str) -> bool:
