@@ -102,14 +102,18 @@ def test_width_folding_keeps_length_and_offsets() -> None:
     assert doc.evidence(0, len(doc.text)).quote == raw
 
 
-def _outline(annotation: Annotation) -> list:
+def _outline(annotation: Annotation, shift: int = 0) -> list:
+    """What a report's meetings are, with raw offsets moved back by ``shift``."""
     return [
         (
-            m.evidence.start,
+            m.evidence.start - shift,
             m.level.level,
             m.date.value,
             [s.name for s in m.speakers],
-            [(r.evidence.start, r.evidence.end, fold_width(r.text)) for r in m.requirements],
+            [
+                (r.evidence.start - shift, r.evidence.end - shift, fold_width(r.text))
+                for r in m.requirements
+            ],
         )
         for m in annotation.meetings
     ]
@@ -139,3 +143,25 @@ def test_width_folding_is_the_unicode_width_mapping_one_for_one(text: str) -> No
             assert after == unicodedata.normalize("NFKC", before)
         elif before not in "｟｠":
             assert after == before
+
+
+DATELINES = ("本报讯（记者 林晓 通讯员 周安）", "新华社南宁3月2日电", "县融媒体中心讯")
+FURNITURE = "\n\n相关新闻\n黑龙江省召开全省疫情防控工作调度会\n青海省部署冬春季疫情防控工作\n"
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda s: s.doc_id)
+@pytest.mark.parametrize("dateline", DATELINES)
+def test_a_dateline_prepended_gives_the_same_meetings(seed, dateline: str) -> None:
+    plain = annotate_text(seed.raw, doc_id="x", published=seed.published)
+    dated = annotate_text(dateline + seed.raw, doc_id="x", published=seed.published)
+    assert _outline(dated, shift=len(dateline)) == _outline(plain)
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda s: s.doc_id)
+def test_furniture_about_another_place_gives_the_same_meetings(seed) -> None:
+    plain = annotate_text(seed.raw, doc_id="x", published=seed.published)
+    padded = annotate_text(seed.raw + FURNITURE, doc_id="x", published=seed.published)
+    assert _outline(padded) == _outline(plain)
+    assert [m.level.jurisdiction for m in padded.meetings] == [
+        m.level.jurisdiction for m in plain.meetings
+    ]

@@ -34,10 +34,10 @@ from .meetings import MeetingSpan
 DATA = ("speakers.yaml",)
 
 ROLE_ORDER = ("presided", "spoke", "attended")
-SENTENCE_END = re.compile(r"[。！？!?；;:：\n”」』]")
+SENTENCE_END = re.compile(r"[。!?;:\n”」』]")
 """Where a subject cannot reach back past."""
-CLAUSE_END = re.compile(r"[。！？!?；;:：,，\n]")
-COMMA = re.compile(r"[,，]")
+CLAUSE_END = re.compile(r"[。!?;:,\n]")
+COMMA = re.compile(r",")
 HAN = re.compile(r"^[\u3400-\u9fff]+$")
 DOTTED_NAME = re.compile(r"^[\u3400-\u9fff]{1,7}[·•‧・][\u3400-\u9fff]{1,7}$")
 TIME_ADVERBIAL_REACH = 16
