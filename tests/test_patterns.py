@@ -92,15 +92,3 @@ def test_first_characters() -> None:
     assert first_characters(r".b") is None  # any character
     assert first_characters(r"(?i)ab") is None  # other cases match too
     assert scanning(r"(?<=x)ab|cd") == r"(?=[ac])(?:(?<=x)ab|cd)"
-
-
-@settings(max_examples=300, deadline=None)
-@given(words=words, text=texts, fanout=st.integers(min_value=1, max_value=4))
-def test_grouped_alternation_matches_like_the_plain_trie(words, text, fanout) -> None:
-    plain = re.compile(alternation(words))
-    grouped = re.compile(alternation(words, fanout=fanout))
-    find = patterns.searcher(grouped)
-    assert _spans(plain.pattern, text) == _spans(grouped.pattern, text)
-    for start in range(len(text) + 1):
-        expected, found = plain.search(text, start), find(text, start)
-        assert (expected and expected.span()) == (found and found.span())

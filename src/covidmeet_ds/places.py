@@ -6,25 +6,25 @@ Divisions at province, prefecture and county level come from ``data/divisions.ts
 official full names by the rules of ``data/places.yaml`` (广西壮族自治区 → 广西,
 甘孜藏族自治州 → 甘孜州 and 甘孜), never listed by hand.
 
-:func:`find_places` scans a text with one compiled alternation of every full name and short form
-(longest first) and resolves names shared by several divisions (朝阳区, 鼓楼区) through the chain
-they are written in (北京市朝阳区); :func:`chain_at` gives the chain that ends at a position. This
+:func:`find_places` finds every full name and short form in one pass of an Aho–Corasick
+automaton (pyahocorasick; the longest name at each position wins) and resolves names shared by
+several divisions (朝阳区, 鼓楼区) through the chain they are written in (北京市朝阳区);
+:func:`chain_at` gives the chain that ends at a position. This
 module names places; what a place means for a meeting is for the rules.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Annotated, Literal
 
+import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
-
-from .text.patterns import alternation, searcher
 
 DivisionLevel = Literal["provincial", "prefectural", "county"]
 Kind = Literal[
@@ -208,6 +208,10 @@ class Gazetteer:
         return None if division.parent is None else self.by_code[division.parent]
 
     def provincial(self) -> tuple[Division, ...]:
+        return self._provincial
+
+    @cached_property
+    def _provincial(self) -> tuple[Division, ...]:
         return tuple(d for d in self.divisions if d.level == "provincial")
 
 
@@ -364,29 +368,35 @@ def gazetteer() -> Gazetteer:
 # --- finding places in a text ----------------------------------------------------------------
 
 
-INDEX_FANOUT = 12
-"""Wider nodes of the names' trie are grouped behind lookaheads (see ``text.patterns``): with
-about 900 first characters, a flat alternation costs ~3 µs at each position where a name can
-start."""
-
-
 @dataclass(frozen=True)
 class _Index:
-    search: Callable[..., re.Match[str] | None]
-    """Finds the leftmost, longest name from a position (``text.patterns.searcher``)."""
+    automaton: ahocorasick.Automaton
+    """Every form (Aho–Corasick): all names in a text in one pass, in C."""
     weak: frozenset[str]
     """Full names of two characters (滑县, 城区): also common inside other words."""
+
+    def longest_by_start(self, text: str, start: int, stop: int) -> dict[int, list[int]]:
+        """Start → the ends of the names starting there, longest first, in ``text[start:stop]``."""
+        found: dict[int, list[int]] = {}
+        for last, length in self.automaton.iter(text, start, stop):
+            found.setdefault(last + 1 - length, []).append(last + 1)
+        for ends in found.values():
+            ends.sort(reverse=True)
+        return found
 
 
 @cache
 def _index() -> _Index:
-    """One alternation of every form, longest first; built once per process."""
+    """The automaton of every form; built once per process."""
     places = gazetteer()
     weak = frozenset(
         form for form, (_, kind) in places.by_form.items() if kind == "full" and len(form) == 2
     )
-    pattern = re.compile(alternation(places.by_form, fanout=INDEX_FANOUT))
-    return _Index(searcher(pattern), weak)
+    automaton = ahocorasick.Automaton()
+    for form in places.by_form:
+        automaton.add_word(form, len(form))
+    automaton.make_automaton()
+    return _Index(automaton, weak)
 
 
 def _is_han(text: str, position: int) -> bool:
@@ -445,19 +455,19 @@ def find_places(text: str, start: int = 0, end: int | None = None) -> list[Place
     position (甘孜藏族自治州, not 甘孜). A name shared by several divisions keeps them all,
     unless the name right before it is of a unit above one of them (南京市鼓楼区)."""
     places = gazetteer()
-    index = _index()
     stop = len(text) if end is None else end
+    names = _index().longest_by_start(text, start, stop)
     mentions: list[PlaceMention] = []
     position = start
-    while (match := index.search(text, position, stop)) is not None:
-        found_start = match.start()
-        found_end = _unbroken_end(text, found_start, match.end(), places)
+    for found_start in sorted(names):
+        if found_start < position:
+            continue  # inside the name read before
+        found_end = _unbroken_end(text, found_start, names[found_start][0], places)
         previous = mentions[-1] if mentions and mentions[-1].end == found_start else None
         mention = (
             None if found_end is None else _mention(text, found_start, found_end, previous, places)
         )
         if mention is None:
-            position = found_start + 1
             continue
         mentions.append(mention)
         position = found_end

@@ -26,6 +26,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
+from .. import places as _places
+from .. import text as _text
 from ..text import normalise as _normalise
 from ..text import patterns as _patterns
 from ..text import punctuation as _punctuation
@@ -56,8 +58,16 @@ class RuleError(RuntimeError):
         self.rule = rule
 
 
-_SHARED: tuple[ModuleType, ...] = (_normalise, _punctuation, _patterns, _context, meetings)
-"""Modules every rule depends on: what builds the context."""
+_SHARED: tuple[ModuleType, ...] = (
+    _text,
+    _normalise,
+    _punctuation,
+    _patterns,
+    _places,
+    _context,
+    meetings,
+)
+"""Modules every rule depends on: what builds the context (its places included)."""
 _SHARED_DATA: tuple[str, ...] = ("furniture.yaml", "meetings.yaml")
 
 

@@ -20,10 +20,9 @@ lookbehind or an optional part, so they are rewritten here:
 
 from __future__ import annotations
 
-import math
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 try:  # the parser of the standard ``re`` module (CPython 3.11+); without it, no lookahead
@@ -50,62 +49,33 @@ def _trie(words: Iterable[str]) -> _Trie:
     return root
 
 
-def _branches(node: _Trie, fanout: int | None) -> list[str]:
-    """One branch per next character: the escaped character and the pattern after it; with
-    ``fanout``, more than that many branches are grouped (see :func:`_grouped`)."""
-    branches = [
-        (char, re.escape(char) + _node_pattern(child, fanout))
-        for char, child in sorted(node.items())
-        if char
-    ]
-    if fanout is not None and len(branches) > fanout:
-        return _grouped(branches)
-    return [branch for _, branch in branches]
+def _branches(node: _Trie) -> list[str]:
+    """One branch per next character: the escaped character and the pattern after it."""
+    return [re.escape(char) + _node_pattern(child) for char, child in sorted(node.items()) if char]
 
 
-def _grouped(branches: list[tuple[str, str]]) -> list[str]:
-    """About √n groups of about √n branches, each behind a lookahead for its first characters.
-
-    ``re`` tries the branches of an alternation one after the other, so among n branches that
-    each start with another character it makes n/2 tests on average; grouped, about √n. The
-    branches start with different characters, so at most one group can match: matches and the
-    order of retries are unchanged."""
-    size = math.isqrt(len(branches) - 1) + 1
-    groups = [branches[i : i + size] for i in range(0, len(branches), size)]
-    return [
-        f"(?=[{''.join(re.escape(char) for char, _ in group)}])"
-        f"(?:{'|'.join(branch for _, branch in group)})"
-        for group in groups
-    ]
-
-
-def _node_pattern(node: _Trie, fanout: int | None = None) -> str:
+def _node_pattern(node: _Trie) -> str:
     """The pattern of the words below ``node``: longer continuations are tried first (a word
     ending here makes the continuation optional, and ``?`` is greedy)."""
-    branches = _branches(node, fanout)
+    branches = _branches(node)
     if not branches:
         return ""
     optional = _END in node
     leaf = len(branches) == 1 and node[next(char for char in node if char)] == {_END: {}}
-    if len(branches) > 1 or (optional and not leaf) or branches[0].startswith("(?="):
+    if len(branches) > 1 or (optional and not leaf):
         body = f"(?:{'|'.join(branches)})"
     else:
         body = branches[0]  # one (escaped) character, or a run that is not optional
     return f"{body}?" if optional else body
 
 
-def alternation(words: Iterable[str], fanout: int | None = None) -> str:
+def alternation(words: Iterable[str]) -> str:
     """A pattern matching exactly like the alternation of ``words`` longest first.
 
     At the top level every branch starts with a literal character, so ``re`` skips positions
-    where no word can start. An empty word makes the whole alternation optional.
-
-    ``fanout`` is for very wide alternations (thousands of place names): where more than that
-    many words continue with different characters, their branches are grouped behind lookaheads
-    (see :func:`_grouped`). The top level then no longer starts with a literal: scan with
-    :func:`search` or :func:`finditer`, which skip to the characters a match can start with."""
+    where no word can start. An empty word makes the whole alternation optional."""
     root = _trie(set(words))
-    branches = _branches(root, fanout)
+    branches = _branches(root)
     if _END in root:
         return f"(?:{'|'.join(branches)})?" if branches else ""
     return "|".join(branches)
@@ -256,20 +226,6 @@ def search(
     return None if hit is None else pattern.match(text, hit.start(), end)
 
 
-def searcher(pattern: re.Pattern[str]) -> Callable[..., re.Match[str] | None]:
-    """:func:`search` bound to ``pattern``, for very large patterns: ``search`` looks its
-    scanner up by the pattern, and hashing a compiled pattern reads its whole compiled code."""
-    candidates = _candidates(pattern)
-    if candidates is None:
-        return pattern.search
-
-    def find(text: str, start: int = 0, end: int = _END_OF_TEXT) -> re.Match[str] | None:
-        hit = candidates.search(text, start, end)
-        return None if hit is None else pattern.match(text, hit.start(), end)
-
-    return find
-
-
 def finditer(
     pattern: re.Pattern[str], text: str, start: int = 0, end: int = _END_OF_TEXT
 ) -> Iterator[re.Match[str]]:
@@ -319,5 +275,4 @@ __all__ = [
     "required_character",
     "scanning",
     "search",
-    "searcher",
 ]
