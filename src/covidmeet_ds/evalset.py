@@ -1006,7 +1006,7 @@ def set_report(
     }
 
 
-DEFAULT_SET_DIRS = ("evalsets/written",)
+DEFAULT_SET_DIRS = ("evalsets/fresh", "evalsets/written")
 """Report-set directories in the repository that every ``evaluate`` scores when present."""
 
 

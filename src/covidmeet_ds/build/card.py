@@ -270,10 +270,10 @@ def evaluation_markdown(report: Path) -> str:
     if sets:
         sections.append(
             "### Report sets outside the corpus\n\n"
-            "Real or written reports the rules were not built on, labelled by reading (meeting "
-            "or not, dates, level, people and roles, the first characters of each directive), "
-            "scored by `covidmeet-ds evaluate --devset DIR`, with a naive baseline in the same "
-            "table."
+            "Reports that are not in the corpus, labelled by reading (meeting or not, dates, "
+            "level, jurisdiction, people and roles, the first characters of each directive), "
+            "scored by `covidmeet-ds evaluate` (`--devset DIR` for sets kept outside the "
+            "repository), with a naive baseline in the same table."
         )
     for name, entry in sorted(sets.items()):
         markdown = entry.get("markdown") if isinstance(entry, dict) else None
