@@ -21,10 +21,12 @@ import pytest
 
 pytest.importorskip("datatrove")
 
+from covidmeet_ds import scale
 from covidmeet_ds.build.features import crawl_features
 from covidmeet_ds.cli import main
 from covidmeet_ds.models import Annotation
 from covidmeet_ds.rules.context import ReportContext
+from covidmeet_ds.rules.registry import rule_versions
 from covidmeet_ds.rules.reports import DROP_REASONS, classify, prefilter
 from covidmeet_ds.scale import shard
 
@@ -177,6 +179,17 @@ def test_resume_refuses_other_settings(local_run, capsys) -> None:
     code, _, err = _crawl(capsys, str(source), str(output), "--tasks", "3", "--audit-dropped")
     assert code == 1
     assert "tasks differ" in err
+
+
+def test_resume_after_a_rule_change_is_refused(local_run, capsys, monkeypatch) -> None:
+    source, output, _ = local_run
+    changed = {**rule_versions(), "level": "000000000000"}
+    monkeypatch.setattr(scale, "rule_versions", lambda: changed)
+    code, _, err = _crawl(
+        capsys, str(source), str(output), "--tasks", "4", "--workers", "2", "--audit-dropped"
+    )
+    assert code == 1
+    assert "rules differ" in err
 
 
 def test_crawl_refuses_a_foreign_output_folder(tmp_path, capsys) -> None:
