@@ -399,3 +399,62 @@ def test_names_after_a_title_need_no_listed_surname(text, name) -> None:
 )
 def test_words_after_a_title_that_are_not_names(text) -> None:
     assert [name for name, _, _ in _summary(text) if name not in {"李明"}] == []
+
+
+# --- names read by their place after a title (names of minorities) ------------------------
+
+HALF_WIDTH = str.maketrans("，；：（）", ",;:()")
+WIDTHS = (lambda text: text, lambda text: text.translate(HALF_WIDTH))
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=("full", "half"))
+def test_long_name_without_a_listed_surname_after_a_title(width) -> None:
+    text = width("旗委书记朝鲁门格日主持会议并讲话，旗长方卫东作具体部署。")
+    assert _summary(text) == [
+        ("朝鲁门格日", ["旗委书记"], ["presided", "spoke"]),
+        ("方卫东", ["旗长"], ["spoke"]),
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=("full", "half"))
+def test_six_character_name_after_a_title_chain(width) -> None:
+    text = width("州委副书记、州长阿不都吉力力出席会议并讲话。")
+    assert _summary(text) == [("阿不都吉力力", ["州委副书记", "州长"], ["spoke"])]
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=("full", "half"))
+def test_name_given_with_a_title_once_is_a_name_when_bare(width) -> None:
+    text = width(
+        "镇党委书记索朗拉姆、镇长刘建平在分会场参加会议。随后，镇里召开会议，"
+        "索朗拉姆主持会议并讲话。索朗拉姆要求，各村要做好排查。"
+    )
+    assert _summary(text) == [
+        ("索朗拉姆", ["镇党委书记"], ["presided", "spoke"]),
+        ("刘建平", ["镇长"], ["attended"]),
+    ]
+
+
+def test_bare_long_name_never_titled_is_nobody() -> None:
+    assert _summary("索朗拉姆主持会议并讲话。") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "县长围绕春耕生产作部署。",
+        "市长远程视频参加会议，",
+        "区委书记逐一点评作讲话。",
+        "局长带队检查工作汇报，",
+    ],
+)
+def test_phrases_after_a_title_are_not_long_names(text) -> None:
+    assert _summary(text) == []
+    assert _summary(text.translate(HALF_WIDTH)) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=("full", "half"))
+def test_time_after_a_name_is_not_part_of_a_long_name(width) -> None:
+    text = width("市委书记包乌恩今天上午主持会议，")
+    assert _summary(text) == [("包乌恩", ["市委书记"], ["presided"])]
+    text = width("市委书记巴图达来今天主持会议，")
+    assert _summary(text) == [("巴图达来", ["市委书记"], ["presided"])]

@@ -49,7 +49,12 @@ DOTTED_NAME_MAX = 15
 NAME_FINAL_CONJUNCTION = "和"
 """A list conjunction that also ends names (建和, 永和); a subject cannot end with it otherwise."""
 UNLISTED_SURNAME_MAX = 3
-"""After a title a name need not start with a listed surname, but is then at most this long."""
+"""After a title a name need not start with a listed surname; up to this long it is a name
+whatever it holds (钭某, 岩光) …"""
+POSITIONAL_NAME_MAX = 6
+"""… and up to this long when it also holds no adverbial, time or phrase word (names of
+minorities: 额尔敦某某, 某某卓嘎, 阿不都某某): it is read by its place between the last title
+head and the role verb, not by its surname."""
 GIVEN_NAME_MAX = 2
 NAME_MIN = 1 + 1
 """The shortest name: a one-character surname and a one-character given name."""
@@ -87,6 +92,7 @@ class _Cues:
     title_stop_word: re.Pattern[str]
     title_stop_exception: re.Pattern[str]
     time_adverbial: re.Pattern[str]
+    not_in_long_names: tuple[str, ...]
     title_starter: re.Pattern[str]
     """Where a new title starts (a lookahead: the match is empty, its start is the offset)."""
     name_suffixes: tuple[str, ...]
@@ -125,6 +131,7 @@ class _SpeakerCues(DataFile):
     title_stop_words: tuple[str, ...]
     title_stop_exceptions: tuple[str, ...]
     time_adverbial: str
+    not_in_long_names: tuple[str, ...]
     name_suffixes: tuple[str, ...]
     post_titles: tuple[str, ...]
     list_conjunctions: tuple[str, ...]
@@ -156,6 +163,7 @@ def _cues() -> _Cues:
         title_stop_word=re.compile(alternation(data.title_stop_words)),
         title_stop_exception=re.compile(alternation(data.title_stop_exceptions)),
         time_adverbial=re.compile(data.time_adverbial),
+        not_in_long_names=data.not_in_long_names,
         title_starter=re.compile(f"(?=(?:{alternation(data.title_starters)}))"),
         name_suffixes=data.name_suffixes,
         post_titles=tuple(sorted(data.post_titles, key=len, reverse=True)),
@@ -211,10 +219,11 @@ class _Entry:
 def _is_name(text: str, cues: _Cues, after_title: bool = False) -> bool:
     """A common surname and a one- or two-character given name, free of function characters
     (so 某某就 or 某某也 is not taken for a four-character name). Right after a title, any
-    two or three characters free of them, or a name with a middle dot, are a name too."""
+    two or three characters free of them, a longer name read by its place (``_is_long_name``)
+    or a name with a middle dot are a name too."""
     if after_title and len(text) <= DOTTED_NAME_MAX and DOTTED_NAME.match(text):
         return True
-    if not NAME_MIN <= len(text) <= NAME_MAX:
+    if not NAME_MIN <= len(text) <= (POSITIONAL_NAME_MAX if after_title else NAME_MAX):
         return False  # the length test below fails for any surname; checked first, it is cheap
     if not HAN.match(text) or text in cues.non_names:
         return False
@@ -225,13 +234,23 @@ def _is_name(text: str, cues: _Cues, after_title: bool = False) -> bool:
     if not cues.non_name_chars.isdisjoint(inner):
         return False
     surname = 2 if text.startswith(cues.compound_surnames) else 1
-    if surname == 1 and not listed:
-        return after_title and len(text) <= UNLISTED_SURNAME_MAX
-    if after_title and surname == 1 and len(text) == NAME_MAX:
-        # a four-character name after a title (names of minorities), unless it ends with an
-        # adverbial (某某亲自)
-        return cues.adverbial.search(text, 1) is None and not text.endswith(cues.heads)
-    return 1 <= len(text) - surname <= GIVEN_NAME_MAX
+    if (listed or surname == 2) and 1 <= len(text) - surname <= GIVEN_NAME_MAX:
+        return True
+    if not after_title:
+        return False
+    return len(text) <= UNLISTED_SURNAME_MAX or _is_long_name(text, cues)
+
+
+def _is_long_name(text: str, cues: _Cues) -> bool:
+    """Four to six characters after a title that are no surname and given name (names of
+    minorities), unless they hold an adverbial (某某亲自, 某某通过), a word of a phrase
+    (围绕, 视频) or a time (某某今天), or end with a title."""
+    return (
+        cues.adverbial.search(text, 1) is None
+        and not text.endswith(cues.heads)
+        and cues.time_adverbial.search(text) is None
+        and not any(word in text for word in cues.not_in_long_names)
+    )
 
 
 def _head_ends_at(text: str, end: int, cues: _Cues) -> bool:
@@ -264,9 +283,9 @@ def _is_title(text: str, cues: _Cues) -> bool:
 def _title_and_name(part: str, cues: _Cues) -> tuple[str, str] | None:
     """``part`` as title + name, cutting after the latest head that leaves a valid name.
 
-    A name is two to four characters long (a dotted name up to ``DOTTED_NAME_MAX``), so only
+    A name is two to six characters long (a dotted name up to ``DOTTED_NAME_MAX``), so only
     cuts that near the end are tried."""
-    longest = DOTTED_NAME_MAX if _has_dotted_tail(part) else NAME_MAX
+    longest = DOTTED_NAME_MAX if _has_dotted_tail(part) else POSITIONAL_NAME_MAX
     for end in range(len(part) - NAME_MIN, len(part) - longest - 1, -1):
         if not _head_ends_at(part, end, cues):
             continue
@@ -295,7 +314,9 @@ def _may_end_with_name(part: str, cues: _Cues) -> bool:
         for at in range(max(0, len(part) - NAME_MAX), len(part) - NAME_MIN + 1)
     ):
         return True
-    if any(_head_ends_at(part, len(part) - n, cues) for n in range(NAME_MIN, NAME_MAX)):
+    if any(
+        _head_ends_at(part, len(part) - n, cues) for n in range(NAME_MIN, POSITIONAL_NAME_MAX + 1)
+    ):
         return True  # a title right before: any surname
     return _has_dotted_tail(part)
 
@@ -335,13 +356,16 @@ def _parts(segment: str, cues: _Cues) -> list[str]:
     return parts
 
 
-def _parse_group(segment: str, cues: _Cues) -> list[_Person] | None:
+def _parse_group(
+    segment: str, cues: _Cues, bare: frozenset[str] = frozenset()
+) -> list[_Person] | None:
     """The people of one comma-free subject (甲、乙 / 省委书记、省长某某), or None if it is
-    not made of people only."""
+    not made of people only. ``bare`` are names the report gives after a title that are no
+    surname and given name (尼玛某某): without a title they are still names."""
     if len(segment) > MAX_GROUP:
         return None
     last, _ = _strip_honorific(segment[segment.rfind("、") + 1 :].strip(), cues)
-    if not _may_end_with_name(last, cues):
+    if not (_may_end_with_name(last, cues) or last in bare):
         return None  # the last part names nobody, so the group fails: most prose ends here
     people: list[_Person] = []
     pending: list[str] = []
@@ -358,7 +382,7 @@ def _parse_group(segment: str, cues: _Cues) -> list[_Person] | None:
         if _is_title(part, cues) and not honorific:
             pending.extend(_split_titles(part, cues))
             continue
-        if _is_name(part, cues):
+        if _is_name(part, cues) or part in bare:
             titles = pending or shared
         else:
             split = _title_and_name(part, cues)
@@ -387,31 +411,33 @@ def _segments(text: str, offset: int) -> list[tuple[int, str]]:
     return pieces
 
 
-def _last_group(start: int, text: str, cues: _Cues) -> tuple[int, list[_Person]] | None:
+def _last_group(
+    start: int, text: str, cues: _Cues, bare: frozenset[str]
+) -> tuple[int, list[_Person]] | None:
     """The people right before the role verb: strip 会议由…, then cut off an adverbial
     (在分会场, 等) at the first place that leaves a list of people."""
     start, text = start + len(text) - len(text.lstrip()), text.strip()
     passive = cues.passive_prefix.match(text)
     if passive:
         start, text = start + passive.end(), text[passive.end() :]
-    people = _parse_timed_group(text, cues)
+    people = _parse_timed_group(text, cues, bare)
     if people:
         return start, people
     for marker in cues.adverbial.finditer(text, 0, MAX_GROUP + 1):
-        people = _parse_timed_group(text[: marker.start()], cues)
+        people = _parse_timed_group(text[: marker.start()], cues, bare)
         if people:
             _share_group_title(people, text[marker.start() :], cues)
             return start, people
     return None
 
 
-def _parse_timed_group(text: str, cues: _Cues) -> list[_Person] | None:
+def _parse_timed_group(text: str, cues: _Cues, bare: frozenset[str]) -> list[_Person] | None:
     """``_parse_group``, after cutting off a date or time the subject ends with (某某26日)."""
-    people = _parse_group(text, cues)
+    people = _parse_group(text, cues, bare)
     if people is None:
         timed = cues.time_adverbial.search(text, max(0, len(text) - TIME_ADVERBIAL_REACH))
         if timed is not None and timed.start() > 0:
-            people = _parse_group(text[: timed.start()], cues)
+            people = _parse_group(text[: timed.start()], cues, bare)
     return people
 
 
@@ -444,6 +470,14 @@ class _Report:
     scans: dict[re.Pattern[str], list[re.Match[str]]] = field(default_factory=dict)
     """Each cue pattern's matches in the whole report, with the starts of the matches."""
     scan_starts: dict[re.Pattern[str], list[int]] = field(default_factory=dict)
+    bare_names: frozenset[str] = frozenset()
+    """Names given with a title that are no surname and given name (``_parse_group``)."""
+
+    def with_bare_names(self, names: frozenset[str]) -> _Report:
+        """This report reading ``names`` as names without a title too: the subjects found to
+        be nobody are read again."""
+        subjects = {key: found for key, found in self.subjects.items() if found is not None}
+        return _Report(self.text, self.sentence_ends, subjects, self.scans, self.scan_starts, names)
 
     @classmethod
     def of(cls, text: str) -> _Report:
@@ -495,19 +529,20 @@ class _Scope:
         return i < len(self.leads) and self.leads[i] <= position
 
 
-def _people_before(text: str, sentence_start: int, verb_start: int, cues: _Cues) -> _Subject:
+def _people_before(report: _Report, sentence_start: int, verb_start: int, cues: _Cues) -> _Subject:
     """The people a role verb at ``verb_start`` is said of, reading back over whole comma
     pieces that are lists of people (省领导甲、乙,某市市长丙在…参加会议), and where they start."""
+    text, bare = report.text, report.bare_names
     window = max(sentence_start, verb_start - SUBJECT_REACH)
     pieces = _segments(text[window:verb_start], window)
     if window > sentence_start and len(pieces) > 1:
         pieces = pieces[1:]  # cut short by the window: not a whole piece
-    last = _last_group(*pieces[-1], cues)
+    last = _last_group(*pieces[-1], cues, bare)
     if last is None:
         return None
     start, people = last
     for piece_start, piece in reversed(pieces[:-1]):
-        group = _parse_group(piece.strip(), cues)
+        group = _parse_group(piece.strip(), cues, bare)
         if group is None:
             break
         start, people = piece_start + (len(piece) - len(piece.lstrip())), group + people
@@ -520,7 +555,7 @@ def _subject(scope: _Scope, verb_start: int, cues: _Cues) -> _Mention | None:
     subjects = scope.report.subjects
     key = (sentence_start, verb_start)
     if key not in subjects:
-        subjects[key] = _people_before(scope.report.text, sentence_start, verb_start, cues)
+        subjects[key] = _people_before(scope.report, sentence_start, verb_start, cues)
     found = subjects[key]
     if found is None or scope.reported(sentence_start, found[0]):
         return None
@@ -582,7 +617,7 @@ def _listed(report: _Report, start: int, end: int, cues: _Cues) -> list[_Mention
         people: list[_Person] = []
         list_end = match.start("list")
         for piece_start, piece in _segments(match.group("list"), match.start("list")):
-            found = _parse_group(piece.strip(), cues)
+            found = _parse_group(piece.strip(), cues, report.bare_names)
             if found is None:
                 break
             people.extend(found)
@@ -639,6 +674,9 @@ def report_people(doc: NormalisedText) -> ReportPeople:
     everywhere = _mentions(report, 0, len(text), cues) + _listed(report, 0, len(text), cues)
     titled = [m for m in everywhere if any(p.titles or p.honorific for p in m.people)]
     known = frozenset(p.name for m in titled for p in m.people)
+    bare = frozenset(name for name in known if not _is_name(name, cues))
+    if bare:  # 党委书记尼玛某某出席…尼玛某某主持: the bare mention is read again
+        report = report.with_bare_names(bare)
     return ReportPeople(report, known, _fullest_titles(everywhere))
 
 
