@@ -271,6 +271,8 @@ DATELINES = [
     "新华社北京3月2日电(记者 赵阳)",
     "某某网消息(新闻频道):",
     "(记者 方圆)",
+    "【本报讯】记者方圆云岭报道:",
+    "[青石日报讯]记者 林一 报道 ",
 ]
 REPORTS = [text for _, text, _ in FORMS]
 
@@ -406,3 +408,35 @@ def test_a_misspelt_key_in_the_cue_file_raises() -> None:
     with pytest.raises(ValueError):
         _MeetingCues.model_validate(misspelt)
     assert issubclass(DataFileError, ValueError)
+
+
+RECALL = (
+    "4月10日,市委常委会召开会议,研究部署疫情防控工作。市委书记主持会议。\n"
+    "{opener}市政府召开专题会议,听取核酸检测工作汇报。\n"
+    "会议指出,当前疫情防控形势依然复杂。要严格落实各项防控措施。"
+)
+
+
+@pytest.mark.parametrize("opener", ["4月8日,", "8日下午,", "此前,", "日前,"])
+@pytest.mark.parametrize("widen", [str, _full_width], ids=["half", "full"])
+def test_a_meeting_recalled_as_held_earlier_does_not_take_the_passage(opener, widen) -> None:
+    doc = normalise(widen(RECALL.format(opener=opener)))
+    report, recalled = segment(doc)
+    assert report.end == len(doc.text)
+    assert recalled.start > report.start
+    assert doc.text[recalled.start : recalled.end].rstrip("\n").endswith("工作汇报。")
+
+
+@pytest.mark.parametrize("opener", ["4月12日,", "随后,", "当天下午,"])
+def test_a_meeting_held_later_starts_a_passage_of_its_own(opener) -> None:
+    doc = normalise(RECALL.format(opener=opener))
+    report, following = segment(doc)
+    assert report.end == following.start
+    assert following.end == len(doc.text)
+
+
+def test_a_recalled_meeting_before_a_quote_in_one_paragraph_ends_there() -> None:
+    doc = normalise(RECALL.format(opener="此前,").replace("\n", ""))
+    report, recalled = segment(doc)
+    assert report.end == len(doc.text)
+    assert doc.text[recalled.start : recalled.end].endswith("工作汇报。")

@@ -299,3 +299,50 @@ def test_a_misspelt_key_in_the_cue_file_raises(monkeypatch) -> None:
 def test_the_filter_never_raises_on_odd_input() -> None:
     for text in ("", "\n\n", "x" * 5000, "会议" * 400, "疫情" * 100 + "召开会议。" * 50):
         assert _reason(text) in (*DROP_REASONS, None)
+
+
+TRANSMITTING = (
+    "{held},传达学习上级关于疫情防控工作的重要指示精神,研究我县贯彻落实措施。\n"
+    "会议指出,当前疫情防控形势严峻复杂,外防输入压力持续加大。\n"
+    "会议强调,要严格落实重点人群核酸检测,做好隔离点管理。要加强发热门诊值守,及时发现病例。"
+)
+
+
+@pytest.mark.parametrize(
+    "held", ["3月2日,县委书记主持召开县委常委会会议", "3月2日,县委常委会召开扩大会议"]
+)
+@WIDTHS
+def test_transmitting_instructions_then_implementing_them_is_decided_by_the_passage(
+    held: str, widen
+) -> None:
+    assert _reason(widen(TRANSMITTING.format(held=held))) is None
+
+
+@WIDTHS
+def test_a_purpose_that_only_refers_back_does_not_make_other_work_prevention(widen) -> None:
+    text = (
+        "3月2日,县委常委会召开会议,传达学习上级关于春季农业生产的部署要求,研究我县贯彻落实措施。"
+        "会议指出,受疫情影响,农资运输一度受阻。要落实种粮补贴政策,稳定粮食播种面积。"
+        "要加强农田水利建设,提高防灾减灾能力。要推进高标准农田建设,确保粮食产量稳定。"
+    )
+    assert _reason(widen(text)) == "other_topic"
+
+
+ANIMAL_DISEASE = (
+    "6月3日,市政府召开{name}工作会议,总结前期防控工作,部署下一阶段防疫工作。副市长出席会议。\n"
+    "会议指出,今年以来全市未发生区域性疫情,但防控形势依然严峻。\n"
+    "会议要求,要严格落实调运监管和消毒措施,做好强制免疫。会议还对新冠肺炎疫情防控期间的市场供应作了安排。"
+)
+
+
+@pytest.mark.parametrize(
+    "name", ["非洲猪瘟防控", "重大动物疫病防控", "禽流感疫情防控", "手足口病防治"]
+)
+@WIDTHS
+def test_a_meeting_about_another_epidemic_is_not_epidemic(name: str, widen) -> None:
+    assert _reason(widen(ANIMAL_DISEASE.format(name=name))) == "not_epidemic"
+
+
+@pytest.mark.parametrize("name", ["新冠肺炎疫情和流感防控", "疫情防控和禽流感防控"])
+def test_a_meeting_about_covid_and_another_epidemic_is_kept(name: str) -> None:
+    assert _reason(ANIMAL_DISEASE.format(name=name)) is None

@@ -44,7 +44,9 @@ class MeetingSpan:
     start: int
     """Where the meeting's passage starts (the clause that reports it held)."""
     end: int
-    """Where it ends: the start of the next meeting's passage, or the end of the body."""
+    """Where it ends: the start of the next meeting's passage, or the end of the body. A
+    meeting recalled as held earlier has its paragraph only, inside the passage of the
+    meeting the report is about."""
     held_start: int
     """The clause that reports the meeting being held (本次会议召开的句子), start …"""
     held_end: int
@@ -76,6 +78,8 @@ class _MeetingCues(DataFile):
     news_outlet_endings: tuple[str, ...]
     dateline_words: tuple[str, ...]
     byline_roles: tuple[str, ...]
+    byline_closers: tuple[str, ...]
+    recall_openers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class _Patterns:
     lead_in: re.Pattern[str]
     """A sentence that quotes someone: 会议指出, / 某某在讲话中强调:."""
     follow_up: re.Pattern[str]
+    recall_opener: re.Pattern[str]
 
 
 @cache
@@ -149,9 +154,12 @@ def _patterns() -> _Patterns:
     outlet = alternation(cues.news_outlet_endings)
     roles = alternation(cues.byline_roles)
     byline = rf"\((?:{roles})[^()\n]{{0,40}}\)"
+    plain_byline = (
+        rf"(?:{roles})[^,。:()\n]{{1,20}}?(?:{alternation(cues.byline_closers)})(?=[\s:])"
+    )
     dateline = (
-        rf"(?:{byline}"
-        rf"|[^\s,。:()]{{0,12}}?(?:{outlet})讯(?:\([^()\n]{{0,40}}\))?"
+        rf"(?:{byline}|{plain_byline}"
+        rf"|[^\s,。:()]{{0,12}}?(?:{outlet})讯[】\]]?(?:\([^()\n]{{0,40}}\))?"
         rf"|[^\s,。:()]{{1,20}}?\d{{1,2}}月{_DAY}电(?:\([^()\n]{{0,40}}\))?"
         rf"|[^\s,。:()]{{1,12}}?消息(?:\([^()\n]{{0,20}}\))?(?=:)"
         r")[\s:]*"
@@ -191,6 +199,7 @@ def _patterns() -> _Patterns:
             rf"{_CLAUSE}{{0,20}}?(?:会议)?(?:结束后|后),?(?P<convener>{_CLAUSE}{{0,30}}?(?:{body}))"
             r"(?:就|对|围绕)[^。!?\n]{0,120}?提出[^。!?\n,]{0,8}?要求"
         ),
+        recall_opener=re.compile(rf"\s*(?:{alternation(cues.recall_openers)})"),
     )
 
 
@@ -454,18 +463,75 @@ def _is_speech(text: str) -> bool:
     return _patterns().speech.search(text) is not None
 
 
+_MONTH_DAY = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})(?:日|号)")
+_DAYS_BEFORE_MONTH = (0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335)
+_HALF_YEAR = 183
+
+
+def _held_day(text: str, held: _Held) -> tuple[int | None, int] | None:
+    """The (month, day) the held clause gives, if it gives one (2月19日, 19日)."""
+    match = _MONTH_DAY.search(text, held.start, held.end)
+    if match is None:
+        return None
+    month = int(match.group(1)) if match.group(1) else None
+    return month, int(match.group(2))
+
+
+def _is_earlier(day: tuple[int | None, int], than: tuple[int | None, int]) -> bool:
+    """Whether ``day`` comes before ``than`` (within half a year back; a day without its month
+    is in the other's month)."""
+    (month, number), (other_month, other_number) = day, than
+    if month is None or other_month is None or not 1 <= month <= 12 or not 1 <= other_month <= 12:
+        return number < other_number
+    gap = (
+        _DAYS_BEFORE_MONTH[other_month - 1] + other_number - _DAYS_BEFORE_MONTH[month - 1] - number
+    ) % 366
+    return 0 < gap < _HALF_YEAR
+
+
+def _is_recalled(text: str, held: _Held, host: _Held) -> bool:
+    """A further meeting that was held before the report's meeting (此前,…召开; a date earlier
+    than the report's meeting's): background to the report, not where its passage ends."""
+    if held.opens_sequence:
+        return False
+    if _patterns().recall_opener.match(text, held.start):
+        return True
+    day, host_day = _held_day(text, held), _held_day(text, host)
+    return day is not None and host_day is not None and _is_earlier(day, host_day)
+
+
+def _recall_end(text: str, held: _Held, limit: int) -> int:
+    """A recalled meeting's passage: its paragraph, up to a sentence that quotes the meeting
+    (会议指出,), which is the report's meeting again."""
+    paragraph_end = text.find("\n", held.end, limit)
+    end = limit if paragraph_end < 0 else paragraph_end
+    quote = _patterns().lead_in.search(text, held.end, end)
+    return quote.start() if quote else end
+
+
 def segment(doc: NormalisedText) -> list[MeetingSpan]:
     """The meetings described by ``doc``, in order of first mention. A speech describes only
-    the meeting it was given at: the meetings it recalls are the speaker's words."""
+    the meeting it was given at: the meetings it recalls are the speaker's words. A meeting
+    recalled as held before the report's meeting has only its own paragraph as its passage,
+    nested in the passage of the report's meeting, which runs on past it."""
+    text = doc.text
     found = _held_clauses(doc)
-    if len(found) > 1 and _is_speech(doc.text):
+    if len(found) > 1 and _is_speech(text):
         found = found[:1]
+    recalled = [False] * len(found)
+    host = None
+    for i, held in enumerate(found):
+        if host is not None and _is_recalled(text, held, host):
+            recalled[i] = True
+        else:
+            host = held
     spans = []
     for i, held in enumerate(found):
-        passage_end = found[i + 1].start if i + 1 < len(found) else len(doc.text)
-        spans.append(
-            MeetingSpan(held.start, passage_end, held.start, held.end, held.name, held.convener)
+        following = next(
+            (h.start for j, h in enumerate(found[i + 1 :], i + 1) if not recalled[j]), len(text)
         )
+        end = _recall_end(text, held, following) if recalled[i] else following
+        spans.append(MeetingSpan(held.start, end, held.start, held.end, held.name, held.convener))
     return spans
 
 

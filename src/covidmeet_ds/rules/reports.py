@@ -112,6 +112,8 @@ class _CueFile(DataFile):
 
     min_han_characters: int
     epidemic: tuple[str, ...]
+    covid: tuple[str, ...]
+    other_diseases: tuple[str, ...]
     prevention_body: tuple[str, ...]
     prevention_work: tuple[str, ...]
     epidemic_work: tuple[str, ...]
@@ -120,6 +122,8 @@ class _CueFile(DataFile):
     purpose_verbs: tuple[str, ...]
     purpose_adverbs: tuple[str, ...]
     transmission_verbs: tuple[str, ...]
+    implementation_words: tuple[str, ...]
+    implementation_objects: tuple[str, ...]
     international: tuple[str, ...]
     press_conference: tuple[str, ...]
     inspection: tuple[str, ...]
@@ -134,12 +138,16 @@ class _Cues:
     min_han: int
     epidemic: re.Pattern[str]
     epidemic_any_script: re.Pattern[str]
+    covid: re.Pattern[str]
+    other_disease: re.Pattern[str]
     prevention_body: re.Pattern[str]
     prevention_work: re.Pattern[str]
     epidemic_work: re.Pattern[str]
     balancing: re.Pattern[str]
     epidemic_sentence: re.Pattern[str]
     purpose: re.Pattern[str]
+    transmission: re.Pattern[str]
+    refers_back: re.Pattern[str]
     agenda_sentence: re.Pattern[str]
     international: re.Pattern[str]
     press_conference: re.Pattern[str]
@@ -167,6 +175,21 @@ def _purpose_pattern(data: _CueFile) -> re.Pattern[str]:
     )
 
 
+def _transmission_pattern(data: _CueFile) -> re.Pattern[str]:
+    """A clause that passes on what others decided (传达学习…精神, 会议传达了…部署要求): what
+    it names is the instruction transmitted, not the meeting's own purpose."""
+    adverbs = f"(?:{alternation(data.purpose_adverbs)})*"
+    verbs = f"(?:{alternation(data.transmission_verbs)})+了?"
+    return re.compile(rf"(?:[^,;:。]*?会议(?:上|中)?)?{adverbs}{verbs}")
+
+
+def _refers_back_pattern(data: _CueFile) -> re.Pattern[str]:
+    """A purpose object that only refers back to what was transmitted (我省贯彻落实措施)."""
+    words = alternation(data.implementation_words)
+    objects = alternation(data.implementation_objects)
+    return re.compile(rf"[^,;:。]{{0,8}}?(?:{words})+(?:的|具体)*(?:{objects})*$")
+
+
 @cache
 def _cues() -> _Cues:
     data = load_data("reports.yaml", _CueFile)
@@ -178,6 +201,8 @@ def _cues() -> _Cues:
         min_han=data.min_han_characters,
         epidemic=_cue_pattern(epidemic),
         epidemic_any_script=_cue_pattern(epidemic + [to_traditional(w) for w in epidemic]),
+        covid=_cue_pattern(data.covid),
+        other_disease=_cue_pattern(data.other_diseases),
         prevention_body=_cue_pattern(data.prevention_body),
         prevention_work=_cue_pattern(data.prevention_work),
         epidemic_work=_cue_pattern(data.epidemic_work),
@@ -192,6 +217,8 @@ def _cues() -> _Cues:
             )
         ),
         purpose=_purpose_pattern(data),
+        transmission=_transmission_pattern(data),
+        refers_back=_refers_back_pattern(data),
         agenda_sentence=re.compile(rf"会议(?:{adverbs})*(?:{agenda_verbs})"),
         international=_cue_pattern(data.international),
         press_conference=_cue_pattern(data.press_conference),
@@ -292,12 +319,47 @@ def _statement(text: str, span: MeetingSpan) -> str:
 
 
 def _purposes(statement: str) -> Iterator[str]:
-    """What each purpose clause of the statement names (its object)."""
-    purpose = _cues().purpose
+    """What each purpose clause of the statement names (its object). A clause that transmits
+    others' instructions (传达学习…部署要求) states no purpose of the meeting's own."""
+    cues = _cues()
     for clause in _CLAUSE_BREAK.split(statement.replace("。", ";")):
-        match = purpose.match(clause)
+        if cues.transmission.match(clause):
+            continue
+        match = cues.purpose.match(clause)
         if match:
             yield next(group for group in match.groups() if group is not None)
+
+
+def _states_own_topic(purpose: str) -> bool:
+    """Not a purpose that only refers back (研究我省贯彻落实措施), nor one that names
+    prevention only as one side of balancing it with other work."""
+    cues = _cues()
+    return cues.refers_back.match(purpose) is None and not _balances(purpose, cues.epidemic)
+
+
+def _disease(phrase: str) -> Literal["covid", "other"] | None:
+    """Which epidemic a name or purpose is about: COVID-19 when it names it or says an epidemic
+    word before any other disease (疫情防控和禽流感防控); another disease when it names one and
+    not COVID-19 (非洲猪瘟疫情防控, 动物防疫); None when it names no epidemic."""
+    cues = _cues()
+    if cues.covid.search(phrase):
+        return "covid"
+    other = cues.other_disease.search(phrase)
+    if other is None:
+        return "covid" if cues.epidemic.search(phrase) else None
+    return "covid" if cues.epidemic.search(phrase, 0, other.start()) else "other"
+
+
+def _about_other_disease(text: str, span: MeetingSpan) -> bool:
+    """The meeting's name, or else its stated purposes, name another epidemic and not COVID-19."""
+    names = list(_names(text, span))
+    for phrases in (names, list(_purposes(_statement(text, span)))):
+        diseases = {_disease(phrase) for phrase in phrases}
+        if "covid" in diseases:
+            return False
+        if "other" in diseases:
+            return True
+    return False
 
 
 def _epidemic_share(text: str, span: MeetingSpan) -> float:
@@ -320,9 +382,7 @@ def is_prevention_meeting(doc: NormalisedText, span: MeetingSpan) -> bool:
     if any(_SESSION.search(name) for name in names):
         return False
     statement = _statement(text, span)
-    stated = [
-        purpose for purpose in _purposes(statement) if not _balances(purpose, _cues().epidemic)
-    ]
+    stated = [purpose for purpose in _purposes(statement) if _states_own_topic(purpose)]
     if stated:
         return any(names_prevention(purpose, statement) for purpose in stated)
     return _epidemic_share(text, span) >= PREVENTION_SHARE
@@ -408,7 +468,9 @@ def meeting_drop_reason(ctx: ReportContext, span: MeetingSpan) -> DropReason | N
         return "international"
     if ctx.memo(("level", span), lambda: extract_level(ctx, span)) is None:
         return "not_government"
-    if _cues().epidemic.search(doc.text, span.start, span.end) is None:
+    if _cues().epidemic.search(doc.text, span.start, span.end) is None or _about_other_disease(
+        doc.text, span
+    ):
         return "not_epidemic"
     return None if is_prevention_meeting(doc, span) else "other_topic"
 
