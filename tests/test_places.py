@@ -16,6 +16,7 @@ from covidmeet_ds.places import (
     place_rules,
 )
 from covidmeet_ds.taxonomy import provinces
+from covidmeet_ds.text import to_simplified
 
 FULL_WIDTH = str.maketrans(",;:()!?", "，；：（）！？")
 
@@ -318,3 +319,67 @@ def test_a_municipality_chain_and_a_league() -> None:
     assert [m.division.name for m in chain_at(text, 6)] == ["重庆市", "万州区"]
     text = "内蒙古锡林郭勒盟召开会议"
     assert [m.division.code for m in chain_at(text, 8)] == ["150000", "152500"]
+
+
+# --- overlapping names -------------------------------------------------------------------------
+
+
+def _unique_forms() -> list[tuple[str, str]]:
+    """(form, official name) for every form naming one division, common words left out."""
+    rules = place_rules()
+    return [
+        (form, found[0].name)
+        for form, (found, _) in gazetteer().by_form.items()
+        if len(found) == 1 and form not in rules.generic_full_names | rules.common_words
+    ]
+
+
+@pytest.mark.parametrize("width", ["half", "full"])
+def test_a_name_starts_after_a_verb_before_names_never_inside_it(width) -> None:
+    """召开 + 江某: the name is 江某, not a short form 开江 that takes the verb's last character;
+    a two-character full name right after the verb is read as after punctuation."""
+    verbs = place_rules().words_before_names if width == "half" else ("召开", "举行")
+    for verb in verbs:
+        for form, name in _unique_forms():
+            text = f"3日,张某{verb}{form}疫情防控会议。"
+            if width == "full":
+                text = text.translate(FULL_WIDTH)
+            assert _names(text) == [(form, [name])], text
+
+
+def test_a_short_form_yields_to_a_full_name_starting_inside_it() -> None:
+    """某江 + 江某市 written 某江某市: the full name is the place, not the short form before it."""
+    places = gazetteer()
+    fulls: dict[str, list[str]] = {}
+    for form, (found, kind) in places.by_form.items():
+        if kind == "full" and len(form) > 2 and len(found) == 1:
+            fulls.setdefault(form[0], []).append(form)
+    pairs = [
+        (short, full)
+        for short, (_, kind) in places.by_form.items()
+        if kind == "short"
+        for full in fulls.get(short[-1], [])
+        if short[:-1] + full[0] == short and (short[:-1] + full) not in places.by_form
+    ][::40]
+    assert pairs
+    for short, full in pairs:
+        text = f"3日,{short[:-1]}{full}召开会议。"
+        found = [m.text for m in find_places(text)]
+        if found and len(found[0]) > len(short) and found[0] != short:
+            continue  # a longer name at the start is read first
+        assert full in found and short not in found, text
+        assert [m.text for m in find_places(text.translate(FULL_WIDTH))] == found
+
+
+def test_names_the_script_converter_rewrites_are_found_in_converted_text() -> None:
+    """Texts are matched in Simplified script; the converter rewrites a few characters of
+    official names (乾 → 干), and such names are still found, with their official name."""
+    rewritten = [
+        (to_simplified(form), found)
+        for form, (found, _) in gazetteer().by_form.items()
+        if to_simplified(form) != form
+    ]
+    assert rewritten
+    for alias, found in rewritten:
+        (mention,) = find_places(f"3日,{alias}召开会议。")
+        assert mention.candidates == found

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from covidmeet_ds.models import MeetingLevel
+from covidmeet_ds.places import gazetteer
 from covidmeet_ds.rules.levels import _LevelCues, extract_level
 from covidmeet_ds.rules.meetings import MeetingSpan
 from covidmeet_ds.taxonomy import DataFileError, load_data, provinces, read_data
@@ -389,3 +390,86 @@ def test_an_unnamed_unit_whose_place_the_report_never_names_keeps_its_level() ->
     found = _level(text, "12月1日,县疫情防控指挥部召开调度会")
     assert _pair(found) == ("county", None)
     assert found is not None and found.note
+
+
+# --- every kind of division, named in full or short, right before a body ---
+
+
+def _sample_of_each_kind(per_kind: int = 3) -> list:
+    """The first divisions of each kind by code whose full name names only them (a shared name
+    such as 朝阳区 is not decidable from one sentence) and is not a common word (城区)."""
+    places = gazetteer()
+    sample: dict[str, list] = {}
+    for division in places.divisions:
+        if len(places.by_form[division.name][0]) != 1:
+            continue
+        if division.name in places.rules.generic_full_names:
+            continue
+        chosen = sample.setdefault(division.kind, [])
+        if len(chosen) < per_kind:
+            chosen.append(division)
+    return [division for chosen in sample.values() for division in chosen]
+
+
+def _bodies(division) -> list[str]:
+    """Bodies of the division as reports write them, with its full name and its short forms."""
+    bodies = [division.name + suffix for suffix in ("人民政府", "新冠肺炎疫情防控指挥部")]
+    bodies.append(division.name + "疫情防控工作领导小组")
+    if division.kind == "autonomous_region":
+        bodies += [division.name + "党委", division.name + "党委常委会"]
+    elif division.kind not in ("prefecture", "special_administrative_region"):
+        bodies += [division.name + "委", division.name + "委常委会"]
+    for short in division.short_forms:
+        if len(gazetteer().by_form[short][0]) == 1:
+            bodies += [short + "疫情防控指挥部", short + "疫情防控工作领导小组"]
+    return bodies
+
+
+SAMPLE = _sample_of_each_kind()
+
+
+def test_the_sample_covers_every_kind_in_the_gazetteer() -> None:
+    assert {d.kind for d in SAMPLE} == {d.kind for d in gazetteer().divisions}
+
+
+@pytest.mark.parametrize("division", SAMPLE, ids=[f"{d.kind}-{d.code}" for d in SAMPLE])
+def test_a_division_named_before_its_body_is_the_convener(division) -> None:
+    """Before 召开 (as convener or not) and as the meeting's name after 主持召开, in both
+    widths: the level and the official full name of that division."""
+    expected = (division.level, division.name)
+    for body in _bodies(division):
+        before = f"3月5日下午,{body}召开会议,研究部署下一步防控工作。"
+        assert _held(before, f"{body}召开会议", convener=body) == expected, body
+        assert _held(before, f"{body}召开会议") == expected, body
+        after = f"3月5日,张某主持召开{body}调度会,听取各组汇报。会议要求做好防控工作。"
+        held = f"张某主持召开{body}调度会"
+        assert _held(after, held, name=f"{body}调度会") == expected, body
+        assert _held(after, held) == expected, body
+
+
+def test_a_county_level_citys_body_named_in_full_after_the_verb() -> None:
+    """召开 + a name whose first character would also end a short form (开江): the full name of
+    the county-level city is the place, with the title chain before the verb."""
+    text = (
+        "3月4日晚,无锡市委常委、江阴市委书记王某主持召开江阴市新冠肺炎疫情防控指挥部"
+        "调度会,听取流调溯源情况汇报。"
+    )
+    held = "无锡市委常委、江阴市委书记王某主持召开江阴市新冠肺炎疫情防控指挥部调度会"
+    name = "江阴市新冠肺炎疫情防控指挥部调度会"
+    assert _held(text, held, name=name) == ("county", "江阴市")
+    assert _held(text, held) == ("county", "江阴市")
+
+
+def test_the_held_sentence_names_the_own_banner_before_the_passages_other_places() -> None:
+    text = (
+        "6月2日,我旗召开疫情防控专题会议,传达上级会议精神,安排部署乌审旗下一阶段防控工作。"
+        "会议指出,杭锦旗、达拉特旗等地近期出现病例,与我旗人员往来频繁。"
+        "旗委书记张某主持会议并讲话。"
+    )
+    found = _held(text, "6月2日,我旗召开疫情防控专题会议")
+    assert found == ("county", "乌审旗")
+
+
+def test_a_city_whose_short_name_ends_with_zhen_is_not_a_township() -> None:
+    text = "8月1日,景德镇疫情防控指挥部召开会议,部署全市核酸检测工作。"
+    assert _held(text, "8月1日,景德镇疫情防控指挥部召开会议") == ("prefectural", "景德镇市")

@@ -26,6 +26,8 @@ import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 
+from .text import to_simplified
+
 DivisionLevel = Literal["provincial", "prefectural", "county"]
 Kind = Literal[
     "province",
@@ -148,6 +150,7 @@ class PlaceRules(BaseModel):
     generic_full_names: frozenset[str]
     suffix_breakers: dict[str, frozenset[str]]
     short_name_not_before: frozenset[str]
+    words_before_names: tuple[str, ...]
     banner_directions: frozenset[str]
 
 
@@ -351,7 +354,24 @@ def _build(rows: tuple[DivisionRow, ...], rules: PlaceRules) -> Gazetteer:
         form: (_highest_first(found), "short") for form, found in short.items()
     }
     by_form |= {form: (_highest_first(found), "full") for form, found in full.items()}
-    return Gazetteer(divisions, by_code, by_form, ancestors, rules)
+    return Gazetteer(divisions, by_code, _with_simplified_spellings(by_form), ancestors, rules)
+
+
+def _with_simplified_spellings(
+    by_form: dict[str, tuple[tuple[Division, ...], Form]],
+) -> dict[str, tuple[tuple[Division, ...], Form]]:
+    """``by_form`` with each form also as the Simplified-script converter spells it: texts are
+    matched after that conversion, which rewrites a few characters of official names (乾 → 干)."""
+    forms = list(by_form)
+    converted = to_simplified("\n".join(forms)).split("\n")
+    if len(converted) != len(forms):
+        raise ValueError("the script converter changed the number of lines of the place names")
+    aliases = {
+        alias: by_form[form]
+        for form, alias in zip(forms, converted, strict=True)
+        if alias != form and alias not in by_form
+    }
+    return by_form | aliases
 
 
 @cache
@@ -430,7 +450,9 @@ def _mention(
         return PlaceMention(start, end, form, kind, below, chained=True)
     if form in _index().weak:
         rules = places.rules
-        if form in rules.generic_full_names or _is_han(text, start - 1):
+        if form in rules.generic_full_names:
+            return None
+        if _is_han(text, start - 1) and not text.endswith(rules.words_before_names, 0, start):
             return None
         if text[end : end + 1] in rules.short_name_not_before:
             return None
@@ -450,6 +472,49 @@ def _narrow_outer(mentions: list[PlaceMention], places: Gazetteer) -> None:
             mentions[index - 1] = replace(outer, candidates=above)
 
 
+@cache
+def _verb_heads() -> frozenset[str]:
+    """The characters a name starting inside a verb before names would follow."""
+    words = place_rules().words_before_names
+    return frozenset(word[i] for word in words for i in range(len(word) - 1))
+
+
+def _inside_verb(text: str, start: int, places: Gazetteer) -> bool:
+    """Whether a name at ``start`` would begin inside a verb before names (召开 + 江某: not 开江;
+    举行 + 唐县: not 行唐县)."""
+    if start == 0 or text[start - 1] not in _verb_heads():
+        return False
+    return any(
+        text.startswith(word, start - shift)
+        for word in places.rules.words_before_names
+        for shift in range(1, min(len(word), start + 1))
+    )
+
+
+def _is_strong_full_name(form: str, places: Gazetteer) -> bool:
+    return places.by_form[form][1] == "full" and form not in _index().weak
+
+
+def _yields_to_full_name(
+    text: str, start: int, names: dict[int, list[int]], later: list[int], places: Gazetteer
+) -> bool:
+    """Whether the short form read at ``start`` overlaps a longer full name starting inside it:
+    the full name is the reading (召开某某市: not a short form ending in 开某, but 某某市). A weak
+    full name (滑县) inside other characters is no place, so it wins nothing."""
+    end = names[start][0]
+    if places.by_form[text[start:end]][1] != "short":
+        return False
+    for other in later:
+        if other >= end:
+            return False
+        if any(
+            other_end > end and _is_strong_full_name(text[other:other_end], places)
+            for other_end in names[other]
+        ):
+            return True
+    return False
+
+
 def find_places(text: str, start: int = 0, end: int | None = None) -> list[PlaceMention]:
     """Every name of a division in ``text[start:end]``, left to right, the longest at each
     position (甘孜藏族自治州, not 甘孜). A name shared by several divisions keeps them all,
@@ -459,9 +524,14 @@ def find_places(text: str, start: int = 0, end: int | None = None) -> list[Place
     names = _index().longest_by_start(text, start, stop)
     mentions: list[PlaceMention] = []
     position = start
-    for found_start in sorted(names):
+    starts = sorted(names)
+    for order, found_start in enumerate(starts):
         if found_start < position:
             continue  # inside the name read before
+        if _inside_verb(text, found_start, places) or _yields_to_full_name(
+            text, found_start, names, starts[order + 1 :], places
+        ):
+            continue
         found_end = _unbroken_end(text, found_start, names[found_start][0], places)
         previous = mentions[-1] if mentions and mentions[-1].end == found_start else None
         mention = (

@@ -20,7 +20,7 @@ and only when no lower unit does. Cue words are data (``data/levels.yaml``).
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,6 +45,7 @@ _UNIT_START = re.compile(r"[省市州县区旗盟]")
 _PHRASE_END = re.compile(scanning(r"[,。;、]|[就对把将要在和与及向为]|召开|举行|提出|传达"))
 """Where the noun phrase after a cue ends: a relay word beyond it belongs to the predicate."""
 _CENTRAL_GROUP = r"中央[^,。;、\s]{0,16}?领导小组"
+_SENTENCE_ENDS = ("。", "!", "?", "\n")
 _SENTENCE = re.compile(r"[^。!?\n]+")
 _QUOTE = re.compile(r"“[^”\n]{0,400}”")
 _FURNITURE = re.compile(
@@ -239,6 +240,12 @@ def _townships(text: str, start: int, end: int, ends: frozenset[int]) -> Iterato
         yield _Cue(name_start, match.end(), "township", name, "township")
 
 
+def _inside_place(position: int, mentions: Sequence[PlaceMention]) -> bool:
+    """Whether ``position`` is inside a name of the gazetteer (the 镇 of a city named 某某镇)."""
+    at = bisect_right(mentions, position, key=lambda m: m.start) - 1
+    return at >= 0 and mentions[at].end > position
+
+
 def _place_cues(
     text: str, mentions: Sequence[PlaceMention], townships: dict[int, _Cue]
 ) -> Iterator[_Cue]:
@@ -307,7 +314,11 @@ def _cues(
         for m in data.national.finditer(text, start, end)
     ]
     ends = frozenset(m.end for m in mentions)
-    townships = {cue.start: cue for cue in _townships(text, start, end, ends)}
+    townships = {
+        cue.start: cue
+        for cue in _townships(text, start, end, ends)
+        if not _inside_place(cue.end - 1, mentions)
+    }
     found += _place_cues(text, mentions, townships)
     found += townships.values()
     covered = [(c.start, c.end) for c in found] + [(m.start, m.end) for m in mentions]
@@ -423,12 +434,20 @@ def _abbreviation_hits(text: str, start: int, end: int, own: _Own) -> dict[str, 
 
 
 def _township_hits(
-    text: str, start: int, end: int, unit: str, own: _Own, ends: frozenset[int]
+    text: str,
+    start: int,
+    end: int,
+    unit: str,
+    own: _Own,
+    ends: frozenset[int],
+    mentions: Sequence[PlaceMention],
 ) -> dict[str, list[str]]:
     """Townships with this unit word named in ``text[start:end]`` (a township's own report
     names it; a quotation or the background does not count)."""
     hits: dict[str, list[str]] = {}
     for cue in _townships(text, start, end, ends):
+        if _inside_place(cue.end - 1, mentions):
+            continue
         if cue.jurisdiction and cue.jurisdiction.endswith(unit) and own.counts(cue.start):
             hits.setdefault(cue.jurisdiction, []).append(cue.jurisdiction)
     return hits
@@ -442,10 +461,21 @@ def _leader(hits: dict[str, list[str]]) -> str | None:
     return ranked[0][0]
 
 
+def _held_sentence(text: str, meeting: MeetingSpan, stop: int) -> tuple[int, int]:
+    """The sentence that reports the meeting held (我县召开…会议,…部署某县…工作。), within the
+    meeting's passage: it names the own place before the passage's other news does."""
+    opened = max(text.rfind(mark, 0, meeting.held_start) for mark in _SENTENCE_ENDS)
+    closes = [at for mark in _SENTENCE_ENDS if (at := text.find(mark, meeting.held_end)) >= 0]
+    start = max(opened + 1, min(meeting.start, meeting.held_start))
+    return start, min([*closes, stop])
+
+
 def _scopes(text: str, meeting: MeetingSpan, end: int) -> Iterator[tuple[str, int, int]]:
     """Where the own place is looked for, nearest first."""
     yield "the held clause", meeting.held_start, meeting.held_end
-    yield "the meeting's passage", meeting.start, min(meeting.end, end)
+    stop = min(meeting.end, end)
+    yield "the held sentence", *_held_sentence(text, meeting, stop)
+    yield "the meeting's passage", meeting.start, stop
     yield "the report's body", 0, end
 
 
@@ -494,7 +524,7 @@ def _resolve_unit(
     kinds = frozenset(spec.kinds)
     for where, start, end in _scopes(text, meeting, own.end):
         if spec.level == "township":
-            hits = _township_hits(text, start, end, unit, own, ends)
+            hits = _township_hits(text, start, end, unit, own, ends, report.places)
         else:
             hits = _scores(text, _mentions_in(ctx.places, start, end), kinds, own, province)
             if spec.level == "provincial":
