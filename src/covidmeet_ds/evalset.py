@@ -45,6 +45,7 @@ from pydantic import (
 )
 
 from .corpus import InputError, YamlDocument, decode_utf8, parse_yaml
+from .evaluate import prf, ratio
 from .models import Annotation, Level, Role
 from .rules.reports import DROP_REASONS
 from .text import to_simplified
@@ -435,18 +436,6 @@ def align(
 # --- Counts --------------------------------------------------------------------------------------
 
 
-def _ratio(numerator: float, denominator: float) -> float | None:
-    return numerator / denominator if denominator else None
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float | None]:
-    return {
-        "precision": _ratio(tp, tp + fp),
-        "recall": _ratio(tp, tp + fn),
-        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
-    }
-
-
 class _Summable:
     def add(self, other: Any) -> None:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
@@ -479,7 +468,7 @@ class Detection(_Summable):
     tn: int = 0
 
     def metrics(self) -> dict[str, float | None]:
-        return _prf(self.tp, self.fp, self.fn)
+        return prf(self.tp, self.fp, self.fn)
 
 
 @dataclass
@@ -492,8 +481,8 @@ class Accuracy(_Summable):
 
     def metrics(self) -> dict[str, float | None]:
         return {
-            "matched": _ratio(self.correct, self.matched),
-            "end_to_end": _ratio(self.correct, self.total),
+            "matched": ratio(self.correct, self.matched),
+            "end_to_end": ratio(self.correct, self.total),
         }
 
 
@@ -510,8 +499,8 @@ class Pairs(_Summable):
 
     def metrics(self) -> dict[str, dict[str, float | None]]:
         return {
-            "matched": _prf(self.tp, self.fp, self.fn),
-            "end_to_end": _prf(self.tp, self.fp + self.fp_unmatched, self.fn + self.fn_unmatched),
+            "matched": prf(self.tp, self.fp, self.fn),
+            "end_to_end": prf(self.tp, self.fp + self.fp_unmatched, self.fn + self.fn_unmatched),
         }
 
 
@@ -526,12 +515,12 @@ class Anchors(_Summable):
     def metrics(self) -> dict[str, dict[str, float | None]]:
         return {
             "recall": {
-                "matched": _ratio(self.found, self.matched),
-                "end_to_end": _ratio(self.found, self.total),
+                "matched": ratio(self.found, self.matched),
+                "end_to_end": ratio(self.found, self.total),
             },
             "requirements_per_anchor": {
-                "matched": _ratio(self.requirements_matched, self.matched),
-                "end_to_end": _ratio(self.requirements_total, self.total),
+                "matched": ratio(self.requirements_matched, self.matched),
+                "end_to_end": ratio(self.requirements_total, self.total),
             },
         }
 

@@ -204,17 +204,17 @@ class Counts:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-def _ratio(numerator: int, denominator: int) -> float | None:
+def ratio(numerator: int, denominator: int) -> float | None:
     """None when there is nothing to divide by: 'undefined' is not the same as 0 or 1."""
     return numerator / denominator if denominator else None
 
 
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float | None]:
+def prf(tp: int, fp: int, fn: int) -> dict[str, float | None]:
     """Precision, recall and F1; F1 = 2tp / (2tp + fp + fn), undefined only with no items."""
     return {
-        "precision": _ratio(tp, tp + fp),
-        "recall": _ratio(tp, tp + fn),
-        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
+        "precision": ratio(tp, tp + fp),
+        "recall": ratio(tp, tp + fn),
+        "f1": ratio(2 * tp, 2 * tp + fp + fn),
     }
 
 
@@ -222,27 +222,27 @@ def metrics(counts: Counts, predicted_fields: Iterable[str] = ALL_FIELDS) -> dic
     """Every metric of ``counts``; fields the annotator does not predict are None (n/a)."""
     c = counts
     out: dict[str, Any] = {
-        "meetings": _prf(
+        "meetings": prf(
             c.matched_meetings,
             c.predicted_meetings - c.matched_meetings,
             c.gold_meetings - c.matched_meetings,
         ),
-        "name": _ratio(c.name_correct, c.gold_meetings),
-        "convener": _ratio(c.convener_correct, c.gold_meetings),
-        "date": _ratio(c.date_correct, c.gold_meetings),
-        "year": _ratio(c.year_correct, c.gold_meetings),
-        "time_of_day": _ratio(c.time_of_day_correct, c.gold_meetings),
-        "level": _ratio(c.level_correct, c.gold_meetings),
-        "jurisdiction": _ratio(c.jurisdiction_correct, c.gold_meetings),
-        "speakers": _prf(c.speaker_tp, c.speaker_fp, c.speaker_fn),
-        "speaker_names": _prf(c.name_tp, c.name_fp, c.name_fn),
-        "speaker_titles": _prf(c.title_tp, c.title_fp, c.title_fn),
-        "requirements": _prf(c.requirement_tp, c.requirement_fp, c.requirement_fn),
-        "ordinal": _ratio(c.ordinal_correct, c.requirement_tp),
-        "section": _ratio(c.section_correct, c.requirement_tp),
-        "text": _ratio(c.text_correct, c.requirement_tp),
-        "category": _ratio(c.category_correct, c.requirement_tp),
-        "quality_flags": _prf(c.flag_tp, c.flag_fp, c.flag_fn),
+        "name": ratio(c.name_correct, c.gold_meetings),
+        "convener": ratio(c.convener_correct, c.gold_meetings),
+        "date": ratio(c.date_correct, c.gold_meetings),
+        "year": ratio(c.year_correct, c.gold_meetings),
+        "time_of_day": ratio(c.time_of_day_correct, c.gold_meetings),
+        "level": ratio(c.level_correct, c.gold_meetings),
+        "jurisdiction": ratio(c.jurisdiction_correct, c.gold_meetings),
+        "speakers": prf(c.speaker_tp, c.speaker_fp, c.speaker_fn),
+        "speaker_names": prf(c.name_tp, c.name_fp, c.name_fn),
+        "speaker_titles": prf(c.title_tp, c.title_fp, c.title_fn),
+        "requirements": prf(c.requirement_tp, c.requirement_fp, c.requirement_fn),
+        "ordinal": ratio(c.ordinal_correct, c.requirement_tp),
+        "section": ratio(c.section_correct, c.requirement_tp),
+        "text": ratio(c.text_correct, c.requirement_tp),
+        "category": ratio(c.category_correct, c.requirement_tp),
+        "quality_flags": prf(c.flag_tp, c.flag_fp, c.flag_fn),
     }
     chosen = set(predicted_fields)
     return {name: (value if name in chosen else None) for name, value in out.items()}
@@ -649,6 +649,8 @@ __all__ = [
     "align_requirements",
     "from_annotation",
     "metrics",
+    "prf",
+    "ratio",
     "render_markdown",
     "report_data",
     "report_json",
