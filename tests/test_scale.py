@@ -429,3 +429,18 @@ def test_a_page_whose_annotation_fails_is_counted_not_fatal(tmp_path, capsys, mo
     assert set(_rows(output)) == {page.id for page in pages[1:]}
     log = next((output / "logs" / "logs").glob("task_*.log")).read_text(encoding="utf-8")
     assert f"{pages[0].id}: not annotated (ValueError: unexpected text)" in log
+
+
+def test_a_page_the_filter_fails_on_is_dropped_with_the_reason_and_logged(monkeypatch) -> None:
+    from datatrove.data import Document
+
+    from covidmeet_ds.rules import registry
+
+    def failing(ctx):
+        raise KeyError("a cue")
+
+    monkeypatch.setattr(registry.reports, "classify", failing)
+    text = "3月2日,县委召开新冠肺炎疫情防控工作会议,部署当前疫情防控工作。" * 3
+    assert prefilter(text) is None
+    kept = scale.MeetingReportFilter().filter(Document(text=text, id="p1"))
+    assert kept == (False, scale.RULE_FAILED)

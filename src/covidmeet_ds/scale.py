@@ -63,6 +63,8 @@ LOGS_DIR = "logs"
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json", ".json.gz", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
 
+RULE_FAILED = "rule_failed"
+"""The drop reason of a page on which the report filter raised (logged with the page's id)."""
 _CONTEXT = "covidmeet_context"
 """Metadata key: the filter hands its normalised text and meeting spans to the annotate step
 (in the same process; never written)."""
@@ -215,7 +217,11 @@ class MeetingReportFilter(BaseFilter):
         if reason is not None:
             return False, reason
         ctx = ReportContext.of(normalise(doc.text))
-        reason = drop_reason(ctx)
+        try:
+            reason = drop_reason(ctx)
+        except RuleError as error:  # counted and named; the page is dropped with that reason
+            logger.warning(f"{doc.id}: the report filter failed ({error})")
+            return False, RULE_FAILED
         if reason is not None:
             return False, reason
         doc.metadata[_CONTEXT] = ctx
@@ -561,7 +567,7 @@ def summarise(output: Path, tasks: int, ran: list[int], seconds: float) -> Crawl
         kept=int(kept_filter.get("forwarded", 0)),
         dropped={
             reason: int(kept_filter[f"dropped_{reason}"])
-            for reason in DROP_REASONS
+            for reason in (*DROP_REASONS, RULE_FAILED)
             if kept_filter.get(f"dropped_{reason}")
         },
         meetings=int(annotate.get("meetings", 0)),
@@ -657,6 +663,7 @@ def crawl(settings: CrawlSettings, progress: bool | None = None) -> CrawlSummary
 
 
 __all__ = [
+    "RULE_FAILED",
     "AnnotateStep",
     "ClusterOptions",
     "CrawlError",
