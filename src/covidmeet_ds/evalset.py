@@ -995,7 +995,7 @@ def set_report(
     }
 
 
-DEFAULT_SET_DIRS = ("evalsets/fresh", "evalsets/written")
+DEFAULT_SET_DIRS = ("evalsets/fresh", "evalsets/fresh2", "evalsets/written")
 """Report-set directories in the repository that every ``evaluate`` scores when present."""
 
 
