@@ -473,3 +473,11 @@ def test_the_held_sentence_names_the_own_banner_before_the_passages_other_places
 def test_a_city_whose_short_name_ends_with_zhen_is_not_a_township() -> None:
     text = "8月1日,景德镇疫情防控指挥部召开会议,部署全市核酸检测工作。"
     assert _held(text, "8月1日,景德镇疫情防控指挥部召开会议") == ("prefectural", "景德镇市")
+
+
+@pytest.mark.parametrize("comma", [",", "，"])
+def test_a_township_meeting_held_at_its_own_offices(comma: str) -> None:
+    for town, office in (("白沙乡", "在乡政府二楼会议室"), ("青石镇", "在镇便民服务中心")):
+        held = f"7月5日下午{comma}{town}{office}召开疫情防控工作例会"
+        text = f"{held}{comma}部署近期防控工作。党委书记王某主持会议。"
+        assert _pair(_level(text, held.replace("，", ","))) == ("township", town)

@@ -440,3 +440,24 @@ def test_a_recalled_meeting_before_a_quote_in_one_paragraph_ends_there() -> None
     report, recalled = segment(doc)
     assert report.end == len(doc.text)
     assert doc.text[recalled.start : recalled.end].endswith("工作汇报。")
+
+
+def test_a_meeting_name_that_quotes_a_phrase() -> None:
+    _in_both_widths(
+        "5月6日上午,石桥镇召开“三查三问”疫情防控工作部署会,部署近期防控工作。",
+        [
+            (
+                "5月6日上午,石桥镇召开“三查三问”疫情防控工作部署会",
+                "“三查三问”疫情防控工作部署会",
+                None,
+            )
+        ],
+    )
+
+
+def test_a_topic_word_inside_the_venue_does_not_make_the_meeting_an_object() -> None:
+    _in_both_widths(
+        "9月1日,柳林镇在镇综合服务中心召开疫情防控调度会,安排开学前后防控工作。",
+        [("9月1日,柳林镇在镇综合服务中心召开疫情防控调度会", "疫情防控调度会", None)],
+    )
+    assert _meetings("为服务保障全省大会召开,各地加强疫情防控工作。") == []

@@ -346,3 +346,12 @@ def test_a_meeting_about_another_epidemic_is_not_epidemic(name: str, widen) -> N
 @pytest.mark.parametrize("name", ["新冠肺炎疫情和流感防控", "疫情防控和禽流感防控"])
 def test_a_meeting_about_covid_and_another_epidemic_is_kept(name: str) -> None:
     assert _reason(ANIMAL_DISEASE.format(name=name)) is None
+
+
+@pytest.mark.parametrize("comma", [",", "，"])
+def test_a_meeting_of_member_states_is_international(comma: str) -> None:
+    text = (
+        f"10月9日{comma}某区域合作机制成员国卫生部门以视频方式举行新冠肺炎疫情防控合作会议{comma}"
+        f"交流疫苗研发和边境卫生检疫经验。各方表示将加强疫情信息通报。"
+    ) * 2
+    assert _reason(text) == "international"

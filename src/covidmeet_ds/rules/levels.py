@@ -88,6 +88,7 @@ class _LevelCues(DataFile):
     body_gap: int
     township_next: tuple[str, ...]
     township_name_not_first: frozenset[str]
+    township_name_never: frozenset[str]
     township_name_length: _Length
     convene_verbs: tuple[str, ...]
     organisations: tuple[str, ...]
@@ -234,6 +235,8 @@ def _townships(text: str, start: int, end: int, ends: frozenset[int]) -> Iterato
         name_start = _township_name_start(text, unit_start, start, ends)
         if name_start < 0 or text[name_start] in data.cues.township_name_not_first:
             continue
+        if any(char in data.cues.township_name_never for char in text[name_start:unit_start]):
+            continue  # 某某乡在乡政府召开: 乡在 is no name
         if _is_elsewhere(text, name_start, match.end()):
             continue
         name = text[name_start : match.end()]

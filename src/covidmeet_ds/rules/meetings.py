@@ -134,6 +134,8 @@ _TIME = r"(?:上午|下午|晚上|晚间|晚|早上|中午|凌晨|傍晚|\d{1,2}
 _WHEN = rf"(?:{_DATE}(?:\({_DATE}\))?{_TIME}*|{_TIME}+)"
 _CLAUSE = r"[^,。;!?:\s\"“”]"
 """A character inside one clause."""
+_NAME_PART = rf"(?:{_CLAUSE}|“[^“”,。\n]{{1,20}}”|\"[^\",。\n]{{1,20}}\")"
+"""A character of a meeting's name, or a phrase it quotes (“外防输入”疫情防控工作部署会)."""
 _BREAKS = "。!?;\n"
 """After these a sentence starts (whitespace too, outside parentheses)."""
 _WINDOW = 200
@@ -170,7 +172,7 @@ def _patterns() -> _Patterns:
         convene=frozenset(cues.convene_verbs),
         passive=frozenset(cues.passive_verbs),
         attend=frozenset(cues.attend_verbs),
-        name_after=re.compile(rf"了?(?P<name>{_CLAUSE}{{0,40}}?(?:{nouns}))(?![议会])"),
+        name_after=re.compile(rf"了?(?P<name>{_NAME_PART}{{0,40}}?(?:{nouns}))(?![议会])"),
         name_extension=re.compile(r"(?:\([^()\n]{1,6}\))?(?:扩大|全体)?会议"),
         ends_in_name=re.compile(rf"(?:{nouns})(?:\([^()\n]{{1,6}}\))?$"),
         passive_end=re.compile(r"了?(?:[,。;!?:\s]|并|$)"),
@@ -313,10 +315,11 @@ def _is_plan(text: str, start: int, verb: int) -> bool:
     patterns = _patterns()
     pre = _strip_tail(patterns.mid_tail, text[start:verb])
     clause = text.rfind(",", start, verb) + 1 or start
+    head = _strip_tail(patterns.mid_tail, text[clause:verb])  # not the place: 在…服务中心召开
     return (
         patterns.modal_end.search(pre) is not None
-        or patterns.topic_verb.search(text, clause, verb) is not None
-        or patterns.plan_word.search(text, clause, verb) is not None
+        or patterns.topic_verb.search(head) is not None
+        or patterns.plan_word.search(head) is not None
     )
 
 
