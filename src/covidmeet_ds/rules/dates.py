@@ -50,6 +50,7 @@ _LUNAR_DAY = (
 _SENTENCE_END_CHARS = "。!?;\n"
 _SENTENCE_END = re.compile(f"[{re.escape(_SENTENCE_END_CHARS)}]")
 _CLAUSE_END = re.compile(r"[,,。!?!?;;\n]")
+_HELD_TAIL = re.compile(r"(?:召开|举行)的?")
 _YEARS = range(DATE_WINDOW[0].year, DATE_WINDOW[1].year + 1)
 
 
@@ -346,7 +347,7 @@ def _relative_cue(text: str, meeting: MeetingSpan) -> tuple[int, int] | None:
         return None
     clause_starts = [m.end() for m in _CLAUSE_END.finditer(text, meeting.held_start, match.start())]
     start = clause_starts[-1] if clause_starts else meeting.held_start
-    tail = re.match(r"(?:召开|举行)的?", text[match.end() : match.end() + 3])
+    tail = _HELD_TAIL.match(text[match.end() : match.end() + 3])
     return start, match.end() + (tail.end() if tail else 0)
 
 

@@ -571,11 +571,17 @@ def _locate(text: str, needle: str, start: int, end: int) -> int:
     return at if at >= 0 else text.find(needle)
 
 
+_PHRASE_STOP = re.compile(r"[,。;、\s]|召开|举行|主持")
+_PHRASE_REACH = 30
+"""A cue's quote runs at most this far from its start."""
+
+
 def _extend(text: str, start: int, end: int) -> tuple[int, int]:
     """A cue extended to the end of its noun phrase (for the quote)."""
-    stop = re.compile(r"[,。;、\s]|召开|举行|主持").search(text, end)
+    # a stop starting past the reach changes nothing: the search ends there (+2 for 召开)
+    stop = _PHRASE_STOP.search(text, end, start + _PHRASE_REACH + 2)
     stop_at = stop.start() if stop else len(text)
-    return start, max(end, min(stop_at, start + 30))
+    return start, max(end, min(stop_at, start + _PHRASE_REACH))
 
 
 def _label_cue(
