@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -458,10 +457,11 @@ def _township_hits(
 
 def _leader(hits: dict[str, list[str]]) -> str | None:
     """The name with the strictly highest score."""
-    ranked = Counter({name: len(words) for name, words in hits.items() if words}).most_common(2)
-    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+    best = max(map(len, hits.values()), default=0)
+    if best == 0:
         return None
-    return ranked[0][0]
+    leaders = [name for name, words in hits.items() if len(words) == best]
+    return leaders[0] if len(leaders) == 1 else None
 
 
 def _held_sentence(text: str, meeting: MeetingSpan, stop: int) -> tuple[int, int]:
