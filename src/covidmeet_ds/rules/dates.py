@@ -31,6 +31,7 @@ from ..models import DATE_WINDOW, Evidence, MeetingDate
 from ..taxonomy import DataFile, load_data
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, scanning, search
+from ..text.punctuation import CLAUSE_BREAKS, SENTENCE_BREAKS
 from .context import ReportContext
 from .meetings import MeetingSpan
 
@@ -47,9 +48,8 @@ _LUNAR_DAY = (
     r"初[一二三四五六七八九十]|二十[一二三四五六七八九]?|廿[一二三四五六七八九]|三十"
     r"|十[一二三四五六七八九]?"
 )
-_SENTENCE_END_CHARS = "。!?;\n"
-_SENTENCE_END = re.compile(f"[{re.escape(_SENTENCE_END_CHARS)}]")
-_CLAUSE_END = re.compile(r"[,,。!?!?;;\n]")
+_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_BREAKS)}]")
+_CLAUSE_END = re.compile(f"[{re.escape(CLAUSE_BREAKS)}]")
 _HELD_TAIL = re.compile(r"(?:召开|举行)的?")
 _YEARS = range(DATE_WINDOW[0].year, DATE_WINDOW[1].year + 1)
 
@@ -314,7 +314,7 @@ def _followed_by_held_verb(text: str, expr: _Expr) -> bool:
 
 
 def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    last_end = max(text.rfind(char, 0, start) for char in _SENTENCE_END_CHARS)
+    last_end = max(text.rfind(char, 0, start) for char in SENTENCE_BREAKS)
     after = _SENTENCE_END.search(text, end)
     return last_end + 1, (after.start() if after else len(text))
 

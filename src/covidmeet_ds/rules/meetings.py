@@ -35,6 +35,7 @@ from functools import cache
 from ..taxonomy import DataFile, load_data
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation
+from ..text.punctuation import SENTENCE_BREAKS
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ _CLAUSE = r"[^,。;!?:\s\"“”]"
 """A character inside one clause."""
 _NAME_PART = rf"(?:{_CLAUSE}|“[^“”,。\n]{{1,20}}”|\"[^\",。\n]{{1,20}}\")"
 """A character of a meeting's name, or a phrase it quotes (“外防输入”疫情防控工作部署会)."""
-_BREAKS = "。!?;\n"
+_BREAKS = SENTENCE_BREAKS
 """After these a sentence starts (whitespace too, outside parentheses)."""
 _WINDOW = 200
 """How far back from its verb a held clause may start."""

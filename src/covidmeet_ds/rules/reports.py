@@ -56,6 +56,7 @@ from ..taxonomy import DataFile, load_data
 from ..text import to_traditional
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, scanning
+from ..text.punctuation import SENTENCE_BREAKS
 from .context import ReportContext
 from .levels import extract_level
 from .meetings import MeetingSpan
@@ -91,7 +92,7 @@ _MIN_SENTENCE = 6
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HELD_VERB = re.compile(r"召开|举行|出席")
 _MEETING_WORD = re.compile(r"会议|峰会|论坛|发布会|记者会|吹风会|通气会")
-_SENTENCE_END = re.compile(r"[。!?;\n]")
+_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_BREAKS)}]")
 _STATEMENT_END = re.compile(r"[。!?\n]")
 """A purpose statement runs to the end of the sentence: ';' separates the purposes it lists."""
 _CLAUSE_BREAK = re.compile(r"[,;:]")

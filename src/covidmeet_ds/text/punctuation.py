@@ -19,13 +19,10 @@ _FULL_WIDTH[0x3000] = 0x20  # ideographic space
 _FULL_WIDTH[0xFF5F] = 0x28  # ｟ white parenthesis, as (
 _FULL_WIDTH[0xFF60] = 0x29
 
-SENTENCE_END = "。!?;"
-"""After a folded text's sentence ends (also at a line break)."""
-CLAUSE_END = SENTENCE_END + ",:"
+SENTENCE_BREAKS = "。!?;\n"
+"""After these a sentence of the folded text ends (a line break ends one too)."""
+CLAUSE_BREAKS = SENTENCE_BREAKS + ","
 """After these a clause ends."""
-ENUMERATION_COMMA = "、"
-QUOTES_OPEN = "“‘「『《"
-QUOTES_CLOSE = "”’」』》"
 
 
 _FOLDABLE = re.compile("[\uff01-\uff60\u3000]")
@@ -43,17 +40,4 @@ def fold_width(text: str) -> str:
     return _FOLDABLE.sub(_half, text) if _FOLDABLE.search(text) else text
 
 
-def is_folded(text: str) -> bool:
-    """True when ``fold_width`` would leave ``text`` unchanged."""
-    return fold_width(text) == text
-
-
-__all__ = [
-    "CLAUSE_END",
-    "ENUMERATION_COMMA",
-    "QUOTES_CLOSE",
-    "QUOTES_OPEN",
-    "SENTENCE_END",
-    "fold_width",
-    "is_folded",
-]
+__all__ = ["CLAUSE_BREAKS", "SENTENCE_BREAKS", "fold_width"]
