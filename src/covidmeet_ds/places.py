@@ -29,24 +29,6 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, 
 from .text import to_simplified
 
 DivisionLevel = Literal["provincial", "prefectural", "county"]
-Kind = Literal[
-    "province",
-    "municipality",
-    "autonomous_region",
-    "special_administrative_region",
-    "prefecture_city",
-    "prefecture",
-    "autonomous_prefecture",
-    "league",
-    "county",
-    "county_city",
-    "district",
-    "autonomous_county",
-    "banner",
-    "autonomous_banner",
-    "forestry_district",
-    "special_district",
-]
 Form = Literal["full", "short"]
 
 KINDS_OF_LEVEL: dict[str, frozenset[str]] = {
@@ -112,7 +94,7 @@ class DivisionRow(BaseModel):
     code: Annotated[str, StringConstraints(pattern=_CODE)]
     name: Annotated[str, StringConstraints(pattern=r"^[\u3400-\u9fff]{2,}$")]
     level: DivisionLevel
-    kind: Kind
+    kind: str
     parent: Annotated[str, StringConstraints(pattern=_CODE)] | None
 
     @field_validator("parent", mode="before")
@@ -163,7 +145,7 @@ class Division:
     name: str
     """Official full name (甘孜藏族自治州)."""
     level: DivisionLevel
-    kind: Kind
+    kind: str
     parent: str | None
     """Code of the unit directly above (None for provincial units)."""
     province: str

@@ -51,10 +51,6 @@ class ReportContext:
 
     _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
-    @property
-    def text(self) -> str:
-        return self.doc.text
-
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, once per report and ``key`` (a rule's value for a meeting is asked for
         by the filter and by ``annotate``; it is computed once)."""

@@ -35,7 +35,7 @@ from ..text.patterns import alternation, scanning
 from .context import ReportContext
 from .meetings import MeetingSpan
 
-DATA = ("levels.yaml", "provinces.yaml", "divisions.tsv", "places.yaml")
+DATA = ("levels.yaml", "provinces.yaml")
 
 NATIONAL_JURISDICTION = "中华人民共和国"
 _HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -68,7 +68,8 @@ _SHARED: tuple[ModuleType, ...] = (
     meetings,
 )
 """Modules every rule depends on: what builds the context (its places included)."""
-_SHARED_DATA: tuple[str, ...] = ("furniture.yaml", "meetings.yaml")
+_SHARED_DATA: tuple[str, ...] = ("furniture.yaml", "meetings.yaml", "divisions.tsv", "places.yaml")
+"""The cue files and gazetteer the context reads."""
 
 
 def content_hash(files: Sequence[Path | Traversable]) -> str:
