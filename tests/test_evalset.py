@@ -478,3 +478,11 @@ def test_card_shows_seed_figures_as_development_and_the_sets_beside_them(mini, t
     assert section.index("### Seed reports (development figures)") < section.index("SEED TABLE")
     assert section.index("SEED TABLE") < section.index("**Report set `mini`**")
     assert "### Report sets outside the corpus" in section
+
+
+def test_a_failing_annotator_stops_the_evaluation_naming_the_item(mini) -> None:
+    def annotate(text: str, published: date | None) -> Annotation:
+        raise KeyError("a cue")
+
+    with pytest.raises(RuntimeError, match=rf"^{mini.name}/{mini.items[0].report.id}: "):
+        score_rules(mini, annotate, lambda text, published: None)

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -85,18 +86,25 @@ def _cmd_annotate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _rules_annotate(text: str, published: date | None):
-    from .annotate import annotate_text
+@lru_cache(maxsize=1)
+def _report_context(text: str, published: date | None):
+    """One context per report, shared by the annotator and the filter below."""
+    from .rules.context import ReportContext
 
-    return annotate_text(text, doc_id="report", published=published)
+    return ReportContext.from_raw(text, published)
+
+
+def _rules_annotate(text: str, published: date | None):
+    from .annotate import annotate_context
+
+    return annotate_context(_report_context(text, published), doc_id="report")
 
 
 def _rules_keep(text: str, published: date | None) -> str | None:
-    from .rules.context import ReportContext
     from .rules.registry import drop_reason
     from .rules.reports import prefilter
 
-    return prefilter(text) or drop_reason(ReportContext.from_raw(text, published))
+    return prefilter(text) or drop_reason(_report_context(text, published))
 
 
 def _score_sets(args: argparse.Namespace) -> tuple[dict, list] | None:

@@ -814,16 +814,19 @@ def score_predictions(
 
 
 def predict(report_set: ReportSet, annotate: Annotate, keep: Keep) -> dict[str, ItemPrediction]:
-    """The annotator's meetings and the filter's decision on every item (exceptions propagate:
-    a rule that fails stops the evaluation, naming nothing is hidden)."""
+    """The annotator's meetings and the filter's decision on every item. A rule that fails
+    stops the evaluation with an error naming the set and the item."""
     out = {}
     for labelled in report_set.items:
         report = labelled.report
         published = report.published
-        out[report.id] = ItemPrediction(
-            meetings=from_annotation(annotate(report.text, published)),
-            drop_reason=keep(report.text, published),
-        )
+        try:
+            out[report.id] = ItemPrediction(
+                meetings=from_annotation(annotate(report.text, published)),
+                drop_reason=keep(report.text, published),
+            )
+        except Exception as error:
+            raise RuntimeError(f"{report_set.name}/{report.id}: {error}") from error
     return out
 
 
