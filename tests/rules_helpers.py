@@ -26,10 +26,26 @@ class Seed:
     doc: NormalisedText
 
 
+SEED_FILES = frozenset(
+    {
+        "000_cb8212359694cc31.txt",
+        "001_590e4460697f25d4.txt",
+        "002_e40f8632191833bd.txt",
+        "003_cfb9f099c8a81054.txt",
+        "004_f29735a95a4a6680.txt",
+    }
+)
+"""The five seed reports (from ../shared/raw): the rule tests check their known values. A
+report added to the corpus later is not one of them, so it never adds a demand that the rules
+reproduce its gold (how well they do on it is what `evaluate` measures)."""
+
+
 def load_seeds() -> list[Seed]:
     manifest = yaml.safe_load((REPO / "raw" / "manifest.yaml").read_text(encoding="utf-8"))
     seeds = []
     for entry in manifest["documents"]:
+        if entry["file"] not in SEED_FILES:
+            continue
         raw = (REPO / "raw" / entry["file"]).read_text(encoding="utf-8")
         gold_path = REPO / "annotations" / "hand" / f"{entry['doc_id']}.yaml"
         gold = Annotation.model_validate(yaml.safe_load(gold_path.read_text(encoding="utf-8")))
