@@ -470,11 +470,11 @@ def _numbers(value: Any, key: str = "") -> Any:
 def test_card_shows_seed_figures_as_development_and_the_sets_beside_them(mini, tmp_path) -> None:
     from covidmeet_ds.build.card import evaluation_markdown
     from covidmeet_ds.evalset import set_report
+    from covidmeet_ds.evaluate import EvaluationReport
 
     entry = set_report("mini", {"rules": score_predictions(mini, perfect())}, "rules", "f")
-    report = tmp_path / "evaluation.json"
-    report.write_text(json.dumps({"markdown": "SEED TABLE\n", "sets": {"mini": entry}}))
-    section = evaluation_markdown(report)
+    data = json.loads(json.dumps({"markdown": "SEED TABLE\n", "sets": {"mini": entry}}))
+    section = evaluation_markdown(EvaluationReport.model_validate(data))
     assert section.index("### Seed reports (development figures)") < section.index("SEED TABLE")
     assert section.index("SEED TABLE") < section.index("**Report set `mini`**")
     assert "### Report sets outside the corpus" in section

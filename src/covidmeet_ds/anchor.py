@@ -14,17 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from .corpus import (
-    InputError,
-    Layout,
-    Loc,
-    YamlDocument,
-    annotation_files,
-    parse_yaml,
-    read_text,
-    write_text_atomic,
-)
-from .validate import Problem, field_path, find_all, load_raw_documents
+from .corpus import InputError, Layout, Loc, YamlDocument, parse_yaml, write_text_atomic
+from .problems import Problem, field_path, input_problem
+from .reader import annotation_entries, load_raw_documents, read_text
+from .validate import find_all
 
 _INT = "tag:yaml.org,2002:int"
 _STR = "tag:yaml.org,2002:str"
@@ -106,6 +99,7 @@ def anchor_text(yaml_text: str, raw: str) -> AnchorResult:
 def anchor_document(document: YamlDocument, raw: str) -> AnchorResult:
     """Anchor every evidence quote of a parsed annotation file in ``raw``."""
     yaml_text = document.text
+    newline = "\r\n" if "\r\n" in yaml_text else "\n"  # added lines keep the file's endings
     result = AnchorResult(text=yaml_text)
     edits: list[tuple[int, int, str]] = []
     for loc, mapping in _evidence_mappings(document.root):
@@ -143,8 +137,8 @@ def anchor_document(document: YamlDocument, raw: str) -> AnchorResult:
                 if block_scalar and yaml_text[at - 1 : at] == "\n"
                 else _line_after(yaml_text, at)
             )
-            prefix = "" if at == 0 or yaml_text[at - 1] == "\n" else "\n"
-            lines = "".join(f"{indent}{name}: {values[name]}\n" for name in missing)
+            prefix = "" if at == 0 or yaml_text[at - 1] == "\n" else newline
+            lines = "".join(f"{indent}{name}: {values[name]}{newline}" for name in missing)
             edits.append((at, at, prefix + lines))
     if result.problems:
         return result
@@ -174,18 +168,15 @@ def anchor_files(root: Path, paths: Sequence[Path] = ()) -> tuple[list[str], lis
     """
     layout = Layout(root)
     raw_docs, problems = load_raw_documents(root)
-    targets = list(paths) or [path for _, path in annotation_files(layout)]
+    targets = list(paths) or [path for _, path in annotation_entries(layout)]
     changed: list[str] = []
     for path in targets:
         name = layout.relative(path)
         try:
-            text, _ = read_text(path)
+            text, _ = read_text(layout, path)
             document = parse_yaml(text)
         except InputError as error:
-            problems.append(Problem(name, error.line, error.column, "", error.message))
-            continue
-        except OSError as error:
-            problems.append(Problem(name, 1, 1, "", error.strerror or str(error)))
+            problems.append(input_problem(name, error))
             continue
         doc_id = document.data.get("doc_id") if isinstance(document.data, dict) else None
         raw = raw_docs.get(doc_id) if isinstance(doc_id, str) else None

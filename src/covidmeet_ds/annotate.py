@@ -11,6 +11,7 @@ silenced.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -21,8 +22,10 @@ import yaml
 from pydantic import ValidationError
 
 from . import __version__
-from .corpus import Layout, modeline, write_text_atomic
+from .corpus import InputError, Layout, decode_utf8, modeline, write_text_atomic
 from .models import DOC_ID_PATTERN, Annotation, Meeting, Requirement
+from .problems import Problem, input_problem
+from .reader import load_raw_documents, read_bytes
 from .rules.context import ReportContext
 from .rules.meetings import MeetingSpan
 from .rules.registry import (
@@ -35,7 +38,7 @@ from .rules.registry import (
     rule_versions,
     run,
 )
-from .validate import Problem, load_raw_documents, validate_corpus
+from .validate import validate_corpus
 
 
 def annotate_meeting(ctx: ReportContext, span: MeetingSpan, meeting_id: str) -> Meeting | None:
@@ -109,6 +112,15 @@ def rule_yaml(annotation: Annotation, modeline: str) -> str:
     )
 
 
+def _existing_text(layout: Layout, path: Path) -> str | None:
+    """The text of a rule annotation about to be replaced, None when there is none.
+
+    Raises :class:`InputError` for what must not be replaced (see :mod:`.reader`)."""
+    if not os.path.lexists(path):
+        return None
+    return decode_utf8(read_bytes(layout, path))
+
+
 def annotate_corpus(root: Path, doc_ids: Sequence[str] = ()) -> tuple[list[str], list[Problem]]:
     """Write ``annotations/rule/<doc_id>.yaml`` for the given (default: all) documents.
 
@@ -139,8 +151,14 @@ def annotate_corpus(root: Path, doc_ids: Sequence[str] = ()) -> tuple[list[str],
             continue
         path = layout.annotation_path("rule", entry.doc_id)
         text = rule_yaml(annotation, modeline(layout, path))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        try:
+            existing = _existing_text(layout, path)
+        except InputError as error:  # never replaced: a folder, a FIFO, a link out of the root
+            problems.append(input_problem(layout.relative(path), error, "cannot be replaced: "))
+            continue
+        if existing is not None and "\r\n" in existing:
+            text = text.replace("\n", "\r\n")  # the file keeps its line endings
+        if existing != text:
             write_text_atomic(path, text)
             changed.append(layout.relative(path))
         written.append(path)

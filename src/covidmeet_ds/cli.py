@@ -12,8 +12,9 @@ from pathlib import Path
 
 from . import __version__
 from .anchor import anchor_files
+from .problems import render
 from .schemas import schema_texts, stale_schemas, write_schemas
-from .validate import render, validate_corpus
+from .validate import validate_corpus
 
 PROGRESS = {"auto": None, "always": True, "never": False}
 """``--progress`` → tqdm's choice: None shows bars only on a terminal."""
@@ -151,22 +152,33 @@ def _print_failures(failures: list) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    import json
-
-    from .build import load_documents
+    from .corpus import InputError, Layout
     from .evalset import merge_sets, rules_fingerprint
-    from .evaluate import render_markdown, score, write_report
+    from .evaluate import EvaluationReport, render_markdown, score, write_report
+    from .problems import input_problem
+    from .reader import iter_documents, read_json_model
 
     problems = validate_corpus(args.root)
     if problems:
         print(render(problems, args.format))
         print("evaluation stopped: the corpus does not validate", file=sys.stderr)
         return 1
+    report = args.root / "reports" / "evaluation.json"
+    previous = {}
+    if os.path.lexists(report):
+        try:
+            sets = read_json_model(Layout(args.root), report, EvaluationReport).sets
+        except InputError as error:
+            problem = input_problem(Layout(args.root).relative(report), error)
+            print(render([problem], args.format))
+            print("evaluation stopped: the previous report cannot be read", file=sys.stderr)
+            return 1
+        previous = {name: entry.model_dump() for name, entry in sets.items()}
     scored_sets = _score_sets(args)
     if scored_sets is None:
         return 1
     fresh_sets, failures = scored_sets
-    documents = load_documents(args.root, progress=False)
+    documents = list(iter_documents(args.root))
     hand = {d.entry.doc_id: d.hand for d in documents if d.hand is not None}
     rule = {d.entry.doc_id: d.rule for d in documents if d.rule is not None}
     results = {"rules": score(hand, rule)}
@@ -186,10 +198,6 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(entry["markdown"])
     if args.failures:
         _print_failures(failures)
-    report = args.root / "reports" / "evaluation.json"
-    previous = (
-        json.loads(report.read_text(encoding="utf-8")).get("sets", {}) if report.is_file() else {}
-    )
     sets, stale = merge_sets(previous, fresh_sets, rules_fingerprint())
     for name in stale:
         print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,9 +44,11 @@ class Layout:
 
     def relative(self, path: Path) -> str:
         """``path`` as shown in messages: relative to the root when inside it, POSIX separators."""
+        # the folder is resolved, not the file: a symbolic link is shown by its own name
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
+            where = path.absolute().parent.resolve() / path.name
+            return where.relative_to(self.root.resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):
             return str(path)
 
 
@@ -90,18 +93,33 @@ def read_text(path: Path) -> tuple[str, str]:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename.
+
+    The text is written as it is (its line endings are the caller's). A symbolic link stays a
+    link: the file it leads to is replaced. A replaced file keeps its permissions; a new one gets
+    those the umask gives.
+    """
+    target = path.resolve() if path.is_symlink() else path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _new_file_mode()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
+            os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _new_file_mode() -> int:
+    """The permissions ``open()`` would give a new file (mkstemp's are private)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 # --- YAML ---------------------------------------------------------------------------------------

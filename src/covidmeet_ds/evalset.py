@@ -47,10 +47,10 @@ from pydantic import (
 from .corpus import InputError, YamlDocument, decode_utf8, parse_yaml
 from .evaluate import prf, ratio
 from .models import Annotation, Level, Role
+from .problems import Problem, field_path, schema_problems
 from .rules.reports import DROP_REASONS
 from .text import to_simplified
 from .text.punctuation import fold_width
-from .validate import Problem, field_path, schema_problems
 
 LEVELS: tuple[str, ...] = get_args(Level)
 

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from .corpus import write_text_atomic
 from .models import Annotation
 
@@ -622,6 +624,23 @@ def report_data(
     }
 
 
+class EvaluatedSet(BaseModel):
+    """A report set's entry in ``reports/evaluation.json``: its table, and its figures."""
+
+    model_config = ConfigDict(extra="allow")
+    markdown: str
+    rules_fingerprint: str | None = None
+
+
+class EvaluationReport(BaseModel):
+    """``reports/evaluation.json`` as the card and the next evaluation read it (figures are
+    kept as extra fields: only the tables and fingerprints are read back)."""
+
+    model_config = ConfigDict(extra="allow")
+    markdown: str
+    sets: dict[str, EvaluatedSet] = {}
+
+
 def report_json(results: Mapping[str, Scores], sets: Mapping[str, Any] | None = None) -> str:
     """The report as deterministic JSON text (sorted keys, UTF-8 as is, trailing newline)."""
     data = report_data(results, sets)
@@ -640,6 +659,8 @@ __all__ = [
     "FIELDS",
     "RULES",
     "Counts",
+    "EvaluatedSet",
+    "EvaluationReport",
     "MeetingItem",
     "Prediction",
     "RequirementItem",

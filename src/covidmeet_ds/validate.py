@@ -5,14 +5,11 @@ Everything here returns :class:`Problem` values; nothing is printed and nothing 
 
 from __future__ import annotations
 
-import json
+import os
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from .corpus import (
@@ -23,86 +20,18 @@ from .corpus import (
     Layout,
     Loc,
     YamlDocument,
-    annotation_files,
-    decode_utf8,
-    iter_yaml_items,
-    modeline,
-    parse_yaml,
-    read_text,
-    sha256_bytes,
 )
-from .models import Annotation, Evidence, Manifest, ManifestEntry
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong, located in a file (1-based line and column) and a field path."""
-
-    file: str
-    line: int
-    column: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
-
-    def github(self) -> str:
-        title = self.field or "validate"
-        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return (
-            f"::error file={self.file},line={self.line},col={self.column},title={title}::{message}"
-        )
-
-
-def render(problems: Sequence[Problem], fmt: str) -> str:
-    """Problems as ``text`` (one per line), ``github`` workflow commands or a ``json`` list."""
-    if fmt == "json":
-        return json.dumps([asdict(p) for p in problems], ensure_ascii=False, indent=2)
-    if fmt == "github":
-        return "\n".join(p.github() for p in problems)
-    return "\n".join(str(p) for p in problems)
-
-
-def field_path(loc: Iterable[str | int]) -> str:
-    """``('meetings', 0, 'date', 'value')`` → ``meetings[0].date.value``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _problem(file: str, doc: YamlDocument | None, loc: Loc, message: str) -> Problem:
-    line, column = doc.locate(loc) if doc else (1, 1)
-    return Problem(file, line, column, field_path(loc), message)
-
-
-def _from_input_error(file: str, error: InputError) -> Problem:
-    return Problem(file, error.line, error.column, field_path(error.loc), error.message)
-
-
-def _message(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return f"unknown field {error['loc'][-1]!r} (not in the schema; check its spelling)"
-    if kind == "missing":
-        return f"required field {error['loc'][-1]!r} is missing"
-    message = error["msg"]
-    if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"}:
-        message += f" (got {error['input']!r})"
-    return message
-
-
-def schema_problems(file: str, doc: YamlDocument, error: ValidationError) -> list[Problem]:
-    """Pydantic errors as Problems, located through the YAML positions."""
-    problems = []
-    for item in error.errors(include_url=False):
-        loc = tuple(item["loc"]) + tuple((item.get("ctx") or {}).get("at", ()))
-        problems.append(_problem(file, doc, loc, _message(item)))
-    return problems
+from .corpus import modeline as expected_modeline
+from .models import Annotation, Evidence
+from .problems import (
+    Problem,
+    field_path,
+    input_problem,
+    located_problem,
+    render,
+    schema_problems,
+)
+from .reader import CorpusReader, RawDocument, annotation_entries, load_raw_documents, read_yaml
 
 
 def iter_evidence(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, Evidence]]:
@@ -146,111 +75,8 @@ def evidence_problem(raw: str, raw_name: str, evidence: Evidence) -> str | None:
     return f"quote not found in {raw_name}: quotes must be exact raw text"
 
 
-@dataclass
-class RawDocument:
-    """A manifest entry with its raw text (None when missing, undecodable or changed)."""
-
-    entry: ManifestEntry
-    index: int
-    text: str | None
-    sha256: str | None
-
-
-class _Validator:
-    def __init__(self, root: Path, keep_texts: bool = True):
-        self.layout = Layout(root)
-        self.problems: list[Problem] = []
-        self.docs: dict[str, RawDocument] = {}
-        # without texts, ``docs`` holds none and a good raw file (its doc_id in ``readable``) is
-        # read again when an annotation needs it: memory does not grow with the corpus's text
-        self.keep_texts = keep_texts
-        self.readable: set[str] = set()
-        # parsed whole only to locate a problem (see manifest_problem)
-        self.manifest_doc: YamlDocument | None = None
-        self.manifest_text: str | None = None
-        self.manifest_ok = False
-
-    def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
-
-    # -- manifest and raw files --
-
-    def check_manifest(self) -> None:
-        layout = self.layout
-        name = layout.relative(layout.manifest)
-        if not layout.manifest.is_file():
-            self.add(Problem(name, 1, 1, "", "manifest is missing"))
-            return
-        try:
-            text = read_text(layout.manifest)[0]
-        except InputError as error:
-            self.add(_from_input_error(name, error))
-            return
-        entries = _stream_manifest(text)
-        if entries is None:  # a problem somewhere: read it whole, to locate every problem
-            try:
-                self.manifest_doc = parse_yaml(text)
-            except InputError as error:
-                self.add(_from_input_error(name, error))
-                return
-            try:
-                entries = Manifest.model_validate(self.manifest_doc.data).documents
-            except ValidationError as error:
-                self.problems.extend(schema_problems(name, self.manifest_doc, error))
-                return
-        self.manifest_text = text
-        self.manifest_ok = True
-        for index, entry in enumerate(entries):
-            self.docs[entry.doc_id] = self._check_raw(index, entry)
-        listed = {entry.file for entry in entries}
-        for path in sorted(layout.raw_dir.glob("*.txt")):
-            if path.name not in listed:
-                self.add(Problem(layout.relative(path), 1, 1, "", f"not listed in {name}: add it"))
-
-    def manifest_problem(self, loc: Loc, message: str) -> Problem:
-        """A problem in the manifest, located (the manifest is parsed whole on first need)."""
-        if self.manifest_doc is None and self.manifest_text is not None:
-            self.manifest_doc = parse_yaml(self.manifest_text)
-        return _problem(self.layout.relative(self.layout.manifest), self.manifest_doc, loc, message)
-
-    def _check_raw(self, index: int, entry: ManifestEntry) -> RawDocument:
-        path = self.layout.raw_dir / entry.file
-        raw_name = self.layout.relative(path)
-        loc: Loc = ("documents", index)
-        if not path.is_file():
-            self.add(self.manifest_problem((*loc, "file"), f"{raw_name} does not exist"))
-            return RawDocument(entry, index, None, None)
-        data = path.read_bytes()
-        sha = sha256_bytes(data)
-        if sha != entry.sha256:
-            self.add(
-                self.manifest_problem(
-                    (*loc, "sha256"),
-                    f"{raw_name} has sha256 {sha} but the manifest records {entry.sha256}: "
-                    "raw files are immutable (add a changed report as a new document)",
-                )
-            )
-        if not data.strip():
-            self.add(Problem(raw_name, 1, 1, "", "raw file is empty"))
-            return RawDocument(entry, index, None, sha)
-        try:
-            text = decode_utf8(data)
-        except InputError as error:
-            self.add(_from_input_error(raw_name, error))
-            return RawDocument(entry, index, None, sha)
-        if sha != entry.sha256:
-            return RawDocument(entry, index, None, sha)
-        if not self.keep_texts:
-            self.readable.add(entry.doc_id)
-            return RawDocument(entry, index, None, sha)
-        return RawDocument(entry, index, text, sha)
-
-    def raw_text(self, raw: RawDocument) -> str | None:
-        """The raw text of a manifest document when it is good (see :meth:`_check_raw`)."""
-        if raw.text is not None or raw.entry.doc_id not in self.readable:
-            return raw.text
-        data = (self.layout.raw_dir / raw.entry.file).read_bytes()
-        return decode_utf8(data) if sha256_bytes(data) == raw.sha256 else None
+class _Validator(CorpusReader):
+    """The corpus reader's checks of the manifest and raw files, and every annotation's."""
 
     # -- annotations --
 
@@ -273,13 +99,13 @@ class _Validator:
             self.add(Problem(name, 1, 1, "", "annotation files are named <doc_id>.yaml"))
             return None
         try:
-            doc = parse_yaml(read_text(path)[0])
+            doc = read_yaml(self.layout, path)
         except InputError as error:
-            self.add(_from_input_error(name, error))
+            self.add(input_problem(name, error))
             return None
         if annotator == "hand":
-            first_line = doc.text.split("\n", 1)[0]
-            expected = modeline(self.layout, path, ANNOTATION_SCHEMA)
+            first_line = doc.text.split("\n", 1)[0].removesuffix("\r")
+            expected = expected_modeline(self.layout, path, ANNOTATION_SCHEMA)
             if first_line != expected:
                 found = "another modeline" if first_line.startswith(MODELINE_PREFIX) else "none"
                 self.add(
@@ -297,7 +123,7 @@ class _Validator:
         self, name: str, path: Path, doc: YamlDocument, annotator: str, annotation: Annotation
     ) -> None:
         def problem(loc: Loc, message: str) -> None:
-            self.add(_problem(name, doc, loc, message))
+            self.add(located_problem(name, doc, loc, message))
 
         if path.stem != annotation.doc_id:
             problem(
@@ -358,10 +184,11 @@ class _Validator:
                 )
         for doc_id, raw in self.docs.items():
             path = self.layout.annotation_path("hand", doc_id)
+            # a path that is there but not a regular file has been reported by the listing
             if (
                 raw.entry.status == "annotated"
                 and ("hand", doc_id) not in seen
-                and not path.exists()
+                and not os.path.lexists(path)
             ):
                 expected = self.layout.relative(path)
                 self.add(
@@ -372,39 +199,12 @@ class _Validator:
                 )
 
 
-def _stream_manifest(text: str) -> list[ManifestEntry] | None:
-    """The manifest's entries, read and checked one item at a time (a long manifest's node tree
-    is never held whole), or None at the first problem of any kind, which the caller then finds
-    and locates by parsing the whole file: entries are returned only when :class:`Manifest`
-    would accept the file as they are."""
-    entries: list[ManifestEntry] = []
-    seen: dict[str, set[str]] = {"doc_id": set(), "file": set()}
-    try:
-        for item in iter_yaml_items(text, "documents"):
-            entry = ManifestEntry.model_validate(item)
-            for key, values in seen.items():
-                value = getattr(entry, key)
-                if value in values:
-                    return None
-                values.add(value)
-            entries.append(entry)
-    except (InputError, yaml.YAMLError, ValidationError):
-        return None
-    return entries
-
-
 def _annotator_of(layout: Layout, path: Path) -> str | None:
+    # the folder the path names, not where a symbolic link leads
     for annotator in ANNOTATORS:
-        if path.resolve().parent == layout.annotation_dir(annotator).resolve():
+        if path.absolute().parent.resolve() == layout.annotation_dir(annotator).resolve():
             return annotator
     return None
-
-
-def load_raw_documents(root: Path) -> tuple[dict[str, RawDocument], list[Problem]]:
-    """The manifest's documents by doc_id, and the problems found reading them."""
-    validator = _Validator(root)
-    validator.check_manifest()
-    return validator.docs, validator.problems
 
 
 def validate_corpus(root: Path, paths: Sequence[Path] = ()) -> list[Problem]:
@@ -415,17 +215,14 @@ def validate_corpus(root: Path, paths: Sequence[Path] = ()) -> list[Problem]:
     document, no duplicates).
     """
     validator = _Validator(root, keep_texts=False)
-    validator.check_manifest()
+    validator.read_manifest()
     targets: Iterable[tuple[str | None, Path]]
     if paths:
         targets = [(_annotator_of(validator.layout, path), path) for path in paths]
     else:
-        targets = annotation_files(validator.layout)
+        targets = annotation_entries(validator.layout)
     seen: dict[tuple[str, str], list[str]] = {}
     for annotator, path in targets:
-        if not path.is_file():
-            validator.add(Problem(validator.layout.relative(path), 1, 1, "", "no such file"))
-            continue
         identity = validator.check_annotation(annotator, path)
         if identity:
             seen.setdefault(identity, []).append(validator.layout.relative(path))

@@ -16,8 +16,8 @@ the way (:class:`.card.GoldFigures`).
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,10 +28,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from ..corpus import Layout, iter_yaml_items, parse_yaml, read_text
-from ..models import Annotation, ManifestEntry
-from ..text.normalise import normalise
-from ..validate import Problem, validate_corpus
+from .. import reader
+from ..corpus import InputError, Layout
+from ..evaluate import EvaluationReport
+from ..models import ManifestEntry
+from ..problems import Problem, input_problem
+from ..reader import SourceDocument
+from ..validate import validate_corpus
 from .card import (
     LICENSE,
     TIMELINE,
@@ -41,14 +44,15 @@ from .card import (
     evaluation_markdown,
     figures_markdown,
     front_matter,
+    prose_problems,
     render_card,
     timeline_png,
 )
 from .croissant import croissant
 from .features import CONFIG_SHAPES, CONFIGS, SPLITS, config_features, row_encoder
-from .rows import ROWS, SourceDocument
+from .rows import ROWS
 from .splits import Assignment, assign
-from .staging import MARKER, staged_directory
+from .staging import MARKER, check_output, sha256_file, staged_directory
 
 DEFAULT_OUT = Path("dist/hf")
 CARD_SOURCE = "CARD.md"
@@ -82,40 +86,16 @@ class BuildResult:
     """Every file written (relative POSIX path) with its sha256."""
 
 
-def _load_annotation(path: Path) -> Annotation | None:
-    if not path.is_file():
-        return None
-    return Annotation.model_validate(parse_yaml(read_text(path)[0]).data)
-
-
 def iter_manifest(root: Path) -> Iterator[ManifestEntry]:
     """The manifest's entries one at a time, in order (validated inputs only)."""
-    text = read_text(Layout(root).manifest)[0]
-    for item in iter_yaml_items(text, "documents"):
-        yield ManifestEntry.model_validate(item)
-
-
-def _raw_text(layout: Layout, entry: ManifestEntry) -> str:
-    return read_text(layout.raw_dir / entry.file)[0]
-
-
-def _read_document(layout: Layout, entry: ManifestEntry) -> SourceDocument:
-    raw_text = _raw_text(layout, entry)
-    return SourceDocument(
-        entry=entry,
-        raw_text=raw_text,
-        text=normalise(raw_text).text,
-        hand=_load_annotation(layout.annotation_path("hand", entry.doc_id)),
-        rule=_load_annotation(layout.annotation_path("rule", entry.doc_id)),
-    )
+    return reader.iter_manifest(Layout(root))
 
 
 def iter_documents(root: Path, progress: bool | None = None) -> Iterator[SourceDocument]:
     """Every manifest document with its text and annotations, one at a time, in manifest order
     (validated inputs only: run :func:`validate_corpus` first)."""
-    layout = Layout(root)
-    for entry in tqdm(iter_manifest(root), desc="reading", unit="doc", disable=_quiet(progress)):
-        yield _read_document(layout, entry)
+    documents = reader.iter_documents(root)
+    yield from tqdm(documents, desc="reading", unit="doc", disable=_quiet(progress))
 
 
 def load_documents(root: Path, progress: bool | None = None) -> list[SourceDocument]:
@@ -123,17 +103,41 @@ def load_documents(root: Path, progress: bool | None = None) -> list[SourceDocum
     return list(iter_documents(root, progress))
 
 
+@dataclass(frozen=True)
+class BuildInputs:
+    """What the build reads besides the corpus: the card's prose and the evaluation report."""
+
+    prose: str
+    evaluation: EvaluationReport | None
+
+
+def read_build_inputs(root: Path) -> BuildInputs:
+    """``CARD.md`` and ``reports/evaluation.json`` (optional), read and checked before anything
+    is written; raises :class:`BuildError` naming each problem."""
+    layout = Layout(root)
+    problems: list[Problem] = []
+    prose = ""
+    try:
+        prose = reader.read_text(layout, root / CARD_SOURCE)[0]
+    except InputError as error:
+        problems.append(input_problem(CARD_SOURCE, error))
+    problems += [
+        Problem(CARD_SOURCE, *where, "", message) for *where, message in prose_problems(prose)
+    ]
+    evaluation = None
+    if os.path.lexists(root / EVALUATION_REPORT):
+        try:
+            evaluation = reader.read_json_model(layout, root / EVALUATION_REPORT, EvaluationReport)
+        except InputError as error:
+            problems.append(input_problem(EVALUATION_REPORT, error))
+    if problems:
+        raise BuildError(problems)
+    return BuildInputs(prose, evaluation)
+
+
 def _quiet(progress: bool | None) -> bool | None:
     """tqdm's ``disable``: None shows a bar only on a terminal (quiet in CI and in pipes)."""
     return None if progress is None else not progress
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def encode_table(config: str, rows: Sequence[dict], first_index: int = 0) -> pa.Table:
@@ -243,7 +247,7 @@ class SplitWriters:
                 writer.close()
                 relative = data_file(config, split)
                 stats.num_bytes[config, split] = (self.folder / relative).stat().st_size
-                hashes[relative] = _sha256(self.folder / relative)
+                hashes[relative] = sha256_file(self.folder / relative)
         return stats, hashes
 
 
@@ -279,7 +283,7 @@ def _write_rows(
 
 def write_dataset(
     folder: Path,
-    root: Path,
+    inputs: BuildInputs,
     documents: Iterable[SourceDocument],
     assignments: Sequence[Assignment],
     progress: bool | None = None,
@@ -292,20 +296,19 @@ def write_dataset(
     )
     stats, hashes, figures = _write_rows(folder, bar, splits)
     count = len(assignments)
-    prose = (root / CARD_SOURCE).read_text(encoding="utf-8")
     (folder / TIMELINE).write_bytes(timeline_png(figures))
     card = render_card(
-        prose,
+        inputs.prose,
         front_matter(stats, count),
         figures_markdown(figures, count, stats),
-        evaluation_markdown(root / EVALUATION_REPORT),
+        evaluation_markdown(inputs.evaluation),
     )
     (folder / "README.md").write_text(card, encoding="utf-8", newline="\n")
     metadata = croissant(
         name="covidmeet_ds",
-        description=_summary_paragraph(prose),
+        description=_summary_paragraph(inputs.prose),
         license_url=f"https://spdx.org/licenses/{LICENSE.upper()}.html",
-        cite_as=_citation(prose),
+        cite_as=_citation(inputs.prose),
         file_hashes=hashes,
         splits={config: stats.declared(config) for config in stats.configs()},
         config_descriptions=CONFIG_DESCRIPTIONS,
@@ -318,7 +321,7 @@ def write_dataset(
         json.dumps(records, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     files = {
-        path.relative_to(folder).as_posix(): _sha256(path)
+        path.relative_to(folder).as_posix(): sha256_file(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
@@ -328,21 +331,42 @@ def write_dataset(
 
 
 def build(root: Path, out: Path = DEFAULT_OUT, progress: bool | None = None) -> BuildResult:
-    """Validate the corpus under ``root`` and publish it to ``out`` (relative to the cwd)."""
+    """Validate the corpus under ``root`` and publish it to ``out`` (relative to the cwd).
+
+    Nothing is written unless every input reads and validates (:class:`BuildError`) and ``out``
+    may be replaced (:class:`.staging.StagingError`); a failure while writing (a full disk, a
+    read-only folder) is a :class:`BuildError` too, and leaves the previous output whole."""
+    check_output(out, protect=(root,))
     problems = validate_corpus(root)
     if problems:
         raise BuildError(problems)
+    inputs = read_build_inputs(root)
     layout = Layout(root)
     raw_texts = (
-        (entry.doc_id, _raw_text(layout, entry))
+        (entry.doc_id, reader.raw_text(layout, entry))
         for entry in tqdm(
             iter_manifest(root), desc="grouping", unit="doc", disable=_quiet(progress)
         )
     )
     assignments = assign(raw_texts)
-    documents = (_read_document(layout, entry) for entry in iter_manifest(root))
-    with staged_directory(out) as folder:
-        stats, files = write_dataset(folder, root, documents, assignments, progress)
+    documents = (reader.read_document(layout, entry) for entry in iter_manifest(root))
+    try:
+        with staged_directory(out, protect=(root,)) as folder:
+            stats, files = write_dataset(folder, inputs, documents, assignments, progress)
+    except OSError as error:
+        where = error.filename or out
+        raise BuildError(
+            [
+                Problem(
+                    str(where),
+                    1,
+                    1,
+                    "",
+                    f"cannot write the output: {error.strerror or error}; "
+                    "the previous output is unchanged",
+                )
+            ]
+        ) from error
     return BuildResult(out=out, stats=stats, assignments=assignments, files=files)
 
 
@@ -369,6 +393,7 @@ __all__ = [
     "DEFAULT_OUT",
     "ROW_GROUP_ROWS",
     "BuildError",
+    "BuildInputs",
     "BuildResult",
     "SplitWriters",
     "build",
@@ -376,6 +401,7 @@ __all__ = [
     "iter_documents",
     "iter_manifest",
     "load_documents",
+    "read_build_inputs",
     "summary",
     "write_dataset",
     "write_parquet",

@@ -8,14 +8,12 @@ time, so the card never needs every annotation in memory.
 from __future__ import annotations
 
 import io
-import json
 import re
 import typing
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from datasets import DatasetInfo, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
@@ -23,6 +21,7 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
 from ..evalset import NOTES as REPORT_SET_NOTES
+from ..evaluate import EvaluationReport
 from ..models import Annotation, Level
 from ..taxonomy import categories, taxonomy_markdown
 from .features import CONFIGS, SPLITS, config_features
@@ -246,28 +245,21 @@ def _empty_splits_note(stats: SplitStats) -> list[str]:
     ]
 
 
-def evaluation_markdown(report: Path) -> str:
-    """The evaluation section from ``reports/evaluation.json``, when it exists: the seed tables
-    (development figures: the rules were written on those reports), then the table of each
-    report set outside the corpus, with its baseline."""
-    if not report.is_file():
+def evaluation_markdown(report: EvaluationReport | None) -> str:
+    """The evaluation section from ``reports/evaluation.json`` (None when there is none yet):
+    the seed tables (development figures: the rules were written on those reports), then the
+    table of each report set outside the corpus, with its baseline."""
+    if report is None:
         return (
             "No rule annotations have been evaluated yet: this section is filled from "
             "`reports/evaluation.json`, written by `covidmeet-ds evaluate`."
         )
-    data = json.loads(report.read_text(encoding="utf-8"))
-    table = data.get("markdown")
-    if not isinstance(table, str):
-        raise ValueError(f"{report}: expected a 'markdown' table")
     sections = [
         "### Seed reports (development figures)\n\n"
         "The rules were written on these reports: their figures show what the rules were fitted "
-        "to, not how they generalise.\n\n" + table
+        "to, not how they generalise.\n\n" + report.markdown
     ]
-    sets = data.get("sets", {})
-    if not isinstance(sets, dict):
-        raise ValueError(f"{report}: expected 'sets' to map set names to entries")
-    if sets:
+    if report.sets:
         sections.append(
             "### Report sets outside the corpus\n\n"
             "Reports that are not in the corpus, labelled by reading (meeting or not, dates, "
@@ -275,12 +267,9 @@ def evaluation_markdown(report: Path) -> str:
             "scored by `covidmeet-ds evaluate` (`--devset DIR` for sets kept outside the "
             "repository), with a naive baseline in the same table."
         )
-    for name, entry in sorted(sets.items()):
-        markdown = entry.get("markdown") if isinstance(entry, dict) else None
-        if not isinstance(markdown, str):
-            raise ValueError(f"{report}: expected a 'markdown' table for set {name!r}")
-        sections.append(markdown.rstrip("\n"))
-    if sets:
+    for _, entry in sorted(report.sets.items()):
+        sections.append(entry.markdown.rstrip("\n"))
+    if report.sets:
         sections.append(REPORT_SET_NOTES)
     return "\n\n".join(section.rstrip("\n") for section in sections) + "\n"
 
@@ -293,6 +282,24 @@ def render_card(prose: str, front: str, figures: str, evaluation: str) -> str:
     body = _fill(body, TAXONOMY_MARKER, taxonomy_markdown())
     body = re.sub(r"<!--.*?-->\n*", "", body, flags=re.DOTALL)
     return f"---\n{front.rstrip()}\n---\n\n{body.strip()}\n"
+
+
+CARD_MARKERS = (FIGURES_MARKER, EVALUATION_MARKER, TAXONOMY_MARKER)
+
+
+def prose_problems(prose: str) -> list[tuple[int, int, str]]:
+    """What keeps ``CARD.md`` from being filled in: (line, column, message) of each marker that
+    is missing or never closed."""
+    problems = []
+    for marker in CARD_MARKERS:
+        start = prose.find(marker)
+        if start < 0:
+            problems.append((1, 1, f"CARD.md has no {marker} … --> marker"))
+        elif prose.find("-->", start) < 0:
+            line = prose.count("\n", 0, start) + 1
+            column = start - (prose.rfind("\n", 0, start) + 1) + 1
+            problems.append((line, column, f"the {marker} marker is never closed with -->"))
+    return problems
 
 
 def _fill(prose: str, marker: str, content: str) -> str:

@@ -7,21 +7,10 @@ encodes them with the config's ``Features``. Each function yields rows in text o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from ..models import Annotation, ManifestEntry, Meeting
-
-
-@dataclass(frozen=True)
-class SourceDocument:
-    """Everything the build publishes about one report."""
-
-    entry: ManifestEntry
-    raw_text: str
-    text: str
-    hand: Annotation | None
-    rule: Annotation | None
+from ..models import Meeting
+from ..reader import SourceDocument
 
 
 def meeting_row(doc_id: str, meeting: Meeting) -> dict[str, Any]:

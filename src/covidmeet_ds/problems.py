@@ -1,0 +1,99 @@
+"""Problems: one thing wrong with an input, located in a file (line, column) and a field path.
+
+Every command reports what is wrong with its inputs as :class:`Problem` values, rendered as text,
+GitHub workflow commands or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from .corpus import InputError, Loc, YamlDocument
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong, located in a file (1-based line and column) and a field path."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+    def github(self) -> str:
+        title = self.field or "validate"
+        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return (
+            f"::error file={self.file},line={self.line},col={self.column},title={title}::{message}"
+        )
+
+
+def render(problems: Sequence[Problem], fmt: str) -> str:
+    """Problems as ``text`` (one per line), ``github`` workflow commands or a ``json`` list."""
+    if fmt == "json":
+        return json.dumps([asdict(p) for p in problems], ensure_ascii=False, indent=2)
+    if fmt == "github":
+        return "\n".join(p.github() for p in problems)
+    return "\n".join(str(p) for p in problems)
+
+
+def field_path(loc: Iterable[str | int]) -> str:
+    """``('meetings', 0, 'date', 'value')`` → ``meetings[0].date.value``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def located_problem(file: str, doc: YamlDocument | None, loc: Loc, message: str) -> Problem:
+    """A problem at the position of ``loc`` in ``doc`` (the file's start without one)."""
+    line, column = doc.locate(loc) if doc else (1, 1)
+    return Problem(file, line, column, field_path(loc), message)
+
+
+def input_problem(file: str, error: InputError, prefix: str = "") -> Problem:
+    """An :class:`InputError` reading ``file`` as a problem of that file."""
+    return Problem(file, error.line, error.column, field_path(error.loc), prefix + error.message)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown field {error['loc'][-1]!r} (not in the schema; check its spelling)"
+    if kind == "missing":
+        return f"required field {error['loc'][-1]!r} is missing"
+    message = error["msg"]
+    if kind.endswith("_type") or kind in {"literal_error", "string_pattern_mismatch"}:
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def schema_problems(file: str, doc: YamlDocument, error: ValidationError) -> list[Problem]:
+    """Pydantic errors as Problems, located through the YAML positions."""
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"]) + tuple((item.get("ctx") or {}).get("at", ()))
+        problems.append(located_problem(file, doc, loc, _message(item)))
+    return problems
+
+
+__all__ = [
+    "Problem",
+    "field_path",
+    "input_problem",
+    "located_problem",
+    "render",
+    "schema_problems",
+]
