@@ -95,19 +95,32 @@ def read_bytes(layout: Layout, path: Path) -> bytes:
     """The bytes of a regular file inside the root (see the module's docstring)."""
     resolved = resolve_inside(layout, path)
     try:
-        descriptor = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except PermissionError:
-        raise InputError("cannot be read: permission denied") from None
+        mode = resolved.stat().st_mode
     except OSError as error:
-        raise InputError(f"cannot be opened: {_reason(error)}") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
+        raise InputError(f"cannot be read: {_reason(error)}") from None
+    if not stat.S_ISREG(mode):  # before opening: a socket cannot be opened, a FIFO would block
+        raise _not_regular(mode)
+    try:
+        # O_NONBLOCK: a path swapped for a FIFO since the check opens without waiting
+        descriptor = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise InputError(f"cannot be read: {_reason(error)}") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
             raise _not_regular(mode)
-        try:
-            return handle.read()
-        except OSError as error:
-            raise InputError(f"cannot be read: {_reason(error)}") from None
+        return _read_all(descriptor)
+    except OSError as error:
+        raise InputError(f"cannot be read: {_reason(error)}") from None
+    finally:
+        os.close(descriptor)
+
+
+def _read_all(descriptor: int) -> bytes:
+    blocks = []
+    while block := os.read(descriptor, 1 << 20):
+        blocks.append(block)
+    return b"".join(blocks)
 
 
 def is_regular_file(layout: Layout, path: Path) -> bool:

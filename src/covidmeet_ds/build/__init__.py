@@ -121,9 +121,10 @@ def read_build_inputs(root: Path) -> BuildInputs:
         prose = reader.read_text(layout, root / CARD_SOURCE)[0]
     except InputError as error:
         problems.append(input_problem(CARD_SOURCE, error))
-    problems += [
-        Problem(CARD_SOURCE, *where, "", message) for *where, message in prose_problems(prose)
-    ]
+    else:
+        problems += [
+            Problem(CARD_SOURCE, *where, "", message) for *where, message in prose_problems(prose)
+        ]
     evaluation = None
     if os.path.lexists(root / EVALUATION_REPORT):
         try:
