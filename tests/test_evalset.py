@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,29 @@ def test_a_bad_report_line_names_its_line_and_field(tmp_path: Path) -> None:
     (problem,) = raised.value.problems
     assert problem.file.endswith("mini.jsonl")
     assert (problem.line, problem.field) == (3, "pub_date")
+
+
+def test_a_line_separator_inside_a_report_is_text_not_a_line_break(tmp_path: Path) -> None:
+    reports = [dict(REPORTS[0]), *REPORTS[1:2], {**REPORTS[2], "pub_date": "April 2"}]
+    reports[0]["text"] = "\u2028" + reports[0]["text"] + "\u0085\u2029"
+    folder = tmp_path / "sets"
+    write_set(folder, reports=reports)
+    jsonl = folder / "mini.jsonl"
+    # written as is (not escaped), as a scraper writing UTF-8 JSON would
+    jsonl.write_text(jsonl.read_text(encoding="utf-8").replace("\\u2028", "\u2028"), "utf-8")
+    with pytest.raises(EvalSetError) as raised:
+        load_report_sets(folder)
+    (problem,) = raised.value.problems
+    assert (problem.line, problem.field) == (3, "pub_date")
+
+
+@pytest.mark.timeout(60)
+def test_a_report_file_that_is_a_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
+    folder = write_set(tmp_path / "sets")
+    (folder / "mini.jsonl").unlink()
+    os.mkfifo(folder / "mini.jsonl")
+    with pytest.raises(EvalSetError, match="not a regular file: it is a FIFO"):
+        load_report_sets(folder)
 
 
 def test_unknown_reason_negative_with_meetings_and_bad_dates_are_refused(tmp_path: Path) -> None:

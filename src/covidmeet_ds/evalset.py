@@ -48,6 +48,7 @@ from .corpus import InputError, YamlDocument, decode_utf8, parse_yaml
 from .evaluate import prf, ratio
 from .models import Annotation, Level, Role
 from .problems import Problem, field_path, schema_problems
+from .reader import read_regular_file
 from .rules.reports import DROP_REASONS
 from .text import to_simplified
 from .text.punctuation import fold_width
@@ -212,7 +213,7 @@ GOLD_SUFFIX = "-gold.yaml"
 
 def _read(path: Path) -> str:
     try:
-        return decode_utf8(path.read_bytes())
+        return decode_utf8(read_regular_file(path))
     except InputError as error:
         raise EvalSetError(
             [Problem(str(path), error.line, error.column, "", error.message)]
@@ -224,7 +225,8 @@ def parse_reports(name: str, text: str) -> tuple[list[Report], list[Problem]]:
     reports: list[Report] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split at LF only: U+2028 and its kind may stand inside a JSON string of a scraped page
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -93,7 +93,13 @@ def _reason(error: BaseException) -> str:
 
 def read_bytes(layout: Layout, path: Path) -> bytes:
     """The bytes of a regular file inside the root (see the module's docstring)."""
-    resolved = resolve_inside(layout, path)
+    return read_regular_file(resolve_inside(layout, path))
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path`` when it is a regular file, wherever it is (report sets kept outside
+    the corpus): never blocks on a FIFO, and names what else it is."""
+    resolved = path
     try:
         mode = resolved.stat().st_mode
     except OSError as error:
@@ -411,6 +417,7 @@ __all__ = [
     "read_document",
     "read_json_model",
     "read_raw",
+    "read_regular_file",
     "read_text",
     "read_yaml",
     "resolve_inside",
