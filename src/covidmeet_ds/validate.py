@@ -6,6 +6,7 @@ Everything here returns :class:`Problem` values; nothing is printed and nothing 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -45,17 +46,45 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
+        """``file:line:column: field: message`` on one line (line breaks shown escaped)."""
+        where = f"{_one_line(self.file)}:{self.line}:{self.column}"
+        message = _one_line(self.message)
         return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+            f"{where}: {_one_line(self.field)}: {message}" if self.field else f"{where}: {message}"
         )
 
     def github(self) -> str:
-        title = self.field or "validate"
-        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return (
-            f"::error file={self.file},line={self.line},col={self.column},title={title}::{message}"
+        """The problem as a GitHub Actions ``::error`` workflow command, escaped so that no file
+        name, field or message can end the command or start another."""
+        properties = ",".join(
+            f"{name}={_github_property(str(value))}"
+            for name, value in (
+                ("file", self.file),
+                ("line", self.line),
+                ("col", self.column),
+                ("title", self.field or "validate"),
+            )
         )
+        return f"::error {properties}::{_github_data(self.message)}"
+
+
+_BREAKS_LINES = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control characters and line separators as escapes (``\\n``, ``\\u2028``):
+    a crafted field name cannot start a line of its own in the output."""
+    return _BREAKS_LINES.sub(lambda match: match.group().encode("unicode_escape").decode(), text)
+
+
+def _github_data(text: str) -> str:
+    """A workflow command's message: ``%``, CR and LF escaped (as the runner's toolkit does)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    """A workflow command's property value: also ``:`` and ``,``, which would end it."""
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render(problems: Sequence[Problem], fmt: str) -> str:
@@ -129,21 +158,118 @@ def find_all(text: str, quote: str) -> list[int]:
 
 def evidence_problem(raw: str, raw_name: str, evidence: Evidence) -> str | None:
     """Why ``evidence`` does not anchor in ``raw``, or None when ``raw[start:end] == quote``."""
-    if raw[evidence.start : evidence.end] == evidence.quote:
+    quote = evidence.quote
+    if raw[evidence.start : evidence.end] == quote:
         return None
-    starts = find_all(raw, evidence.quote)
+    starts = find_all(raw, quote)
     if starts:
-        where = ", ".join(f"{s}–{s + len(evidence.quote)}" for s in starts[:5])
+        where = ", ".join(f"{s}–{s + len(quote)}" for s in starts[:5])
         return (
             f"offsets {evidence.start}–{evidence.end} do not match the quote, which occurs at "
             f"{where} in {raw_name} (run `covidmeet-ds anchor` to repair)"
         )
-    if unicodedata.normalize("NFKC", evidence.quote) in unicodedata.normalize("NFKC", raw):
+    not_found = f"quote not found in {raw_name}"
+    normalisation = _normalisation_difference(raw, quote)
+    if normalisation is not None:
         return (
-            f"quote not found in {raw_name}: it differs in character width "
-            "(e.g. ， vs , or （ vs (); copy the raw text exactly"
+            f"{not_found}: it differs in Unicode normalisation ({normalisation}); "
+            "copy the raw text exactly"
         )
-    return f"quote not found in {raw_name}: quotes must be exact raw text"
+    if _nfc(quote).translate(_WIDTH_FOLD) in _nfc(raw).translate(_WIDTH_FOLD):
+        also = (
+            ""
+            if quote.translate(_WIDTH_FOLD) in raw.translate(_WIDTH_FOLD)
+            else " and in Unicode normalisation (composed vs decomposed characters)"
+        )
+        return (
+            f"{not_found}: it differs in character width (e.g. ， vs , or （ vs ()"
+            f"{also}; copy the raw text exactly"
+        )
+    if unicodedata.normalize("NFKC", quote) in unicodedata.normalize("NFKC", raw):
+        return (
+            f"{not_found}: it differs in compatibility characters "
+            "(e.g. ① vs 1, ㎡ vs m2, ﬁ vs fi); copy the raw text exactly"
+        )
+    return f"{not_found}: quotes must be exact raw text"
+
+
+_WIDTH_FOLD = {
+    code: unicodedata.normalize("NFKC", chr(code))
+    for code in (0x3000, *range(0xFF00, 0xFFF0))
+    if unicodedata.decomposition(chr(code)).startswith(("<wide>", "<narrow>"))
+}
+"""Full-width and half-width forms (and the ideographic space) → their ordinary characters."""
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def _normalisation_difference(raw: str, quote: str) -> str | None:
+    """How ``quote`` and the text of ``raw`` it stands for differ when they are the same text in
+    another Unicode normalisation form (composed é vs e + U+0301, a CJK compatibility ideograph
+    vs its unified form), or None when they are not."""
+    target = _nfc(quote)
+    if target not in _nfc(raw):
+        return None
+    span = _normalised_span(raw, target)
+    if span is None:  # the forms differ across the quote's edges: name the quote's form only
+        return f"the quote is {_form(quote)}"
+    start, end = span
+    written = raw[start:end]
+    same = (i for i, (a, b) in enumerate(zip(quote, written, strict=False)) if a != b)
+    at = next(same, min(len(quote), len(written)))
+    while at > 0 and unicodedata.combining(quote[at - 1] if at == len(quote) else quote[at]):
+        at -= 1  # from the character the differing marks belong to
+    return (
+        f"the quote is {_form(quote)} and writes {_cluster(quote, at)}, where the raw text at "
+        f"{start}–{end} is {_form(written)} and writes {_cluster(written, at)}"
+    )
+
+
+def _normalised_span(raw: str, target: str) -> tuple[int, int] | None:
+    """The first (start, end) with ``NFC(raw[start:end]) == target``. The decomposed length of a
+    text is the sum of its characters' (NFD only reorders marks), so each start has one end."""
+    decomposed_length = len(_nfd(target))
+    first = _nfd(target)[0]
+    for start in range(len(raw)):
+        if _nfd(raw[start])[0] != first:
+            continue
+        length, end = 0, start
+        while length < decomposed_length and end < len(raw):
+            length += len(_nfd(raw[end]))
+            end += 1
+        if length == decomposed_length and _nfc(raw[start:end]) == target:
+            return start, end
+    return None
+
+
+def _form(text: str) -> str:
+    composed = unicodedata.is_normalized("NFC", text)
+    decomposed = unicodedata.is_normalized("NFD", text)
+    if composed and decomposed:
+        return "the same in NFC and NFD"
+    if composed:
+        return "composed (NFC)"
+    if decomposed:
+        return "decomposed (NFD)"
+    return "neither composed (NFC) nor decomposed (NFD)"
+
+
+def _cluster(text: str, at: int) -> str:
+    """The character at ``at`` with the marks (or Hangul vowel and final jamo) that follow it,
+    shown with its code points."""
+    end = at + 1
+    while end < len(text) and (
+        unicodedata.combining(text[end]) or "\u1160" <= text[end] <= "\u11ff"
+    ):
+        end += 1
+    characters = text[at:end]
+    return f"{characters!r} ({' '.join(f'U+{ord(c):04X}' for c in characters)})"
 
 
 @dataclass
