@@ -77,12 +77,16 @@ _LEGACY_ENCODINGS = (("GB18030 (GBK)", "gb18030"), ("Big5", "big5"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _decodes_as_text(data: bytes, codec: str) -> bool:
-    """Whether ``data`` decodes strictly in ``codec`` to text without control characters."""
+def _as_text(data: bytes, codec: str) -> str | None:
+    """``data`` decoded strictly in ``codec``, if that gives text: no control characters and no
+    unassigned code points (what bytes read in the wrong order or encoding give)."""
     try:
-        return _CONTROL.search(data.decode(codec)) is None
+        text = data.decode(codec)
     except UnicodeDecodeError:
-        return False
+        return None
+    if _CONTROL.search(text) or any(unicodedata.category(c) == "Cn" for c in text):
+        return None
+    return text
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -106,22 +110,23 @@ def _wide_encoding(data: bytes) -> tuple[str, str] | None:
         if (
             len(data) % 4 == 0
             and not data[lane::4].strip(b"\x00")
-            and _decodes_as_text(data, codec)
+            and _as_text(data, codec) is not None
         ):
             return name, "one byte of every four is zero"
     if len(data) % 2:
         return None
-    even, odd = data[0::2].count(0), data[1::2].count(0)
-    if odd >= even:  # an ASCII character's zero byte comes second in little-endian
-        name, codec, zeros, stray = "UTF-16 LE", "utf-16-le", odd, even
-    else:
-        name, codec, zeros, stray = "UTF-16 BE", "utf-16-be", even, odd
-    if stray * 2 > zeros:
-        return None  # zero bytes on both sides of the code units: not UTF-16 text
-    if zeros * 4 < len(data) // 2 and _is_utf8(data):
-        return None  # UTF-8 that holds a few NUL characters (the YAML reader refuses them)
-    if _decodes_as_text(data, codec):
-        return name, "zero bytes sit between its ASCII characters"
+    if _is_utf8(data) and max(data[0::2].count(0), data[1::2].count(0)) * 2 < len(data) // 2:
+        # UTF-16 is valid UTF-8 only when (nearly) all ASCII: this is UTF-8 holding NUL
+        # characters (the YAML reader refuses them)
+        return None
+    # the byte order that reads as text; of two, the one with more ASCII (newlines, keys, digits)
+    readings = [
+        (sum(c.isascii() for c in text), name)
+        for name, codec in (("UTF-16 LE", "utf-16-le"), ("UTF-16 BE", "utf-16-be"))
+        if (text := _as_text(data, codec)) is not None
+    ]
+    if readings:
+        return max(readings)[1], "zero bytes sit between its ASCII characters"
     return None
 
 

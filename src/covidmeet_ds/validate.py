@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -169,83 +170,72 @@ def evidence_problem(raw: str, raw_name: str, evidence: Evidence) -> str | None:
             f"{where} in {raw_name} (run `covidmeet-ds anchor` to repair)"
         )
     not_found = f"quote not found in {raw_name}"
-    normalisation = _normalisation_difference(raw, quote)
-    if normalisation is not None:
-        return (
-            f"{not_found}: it differs in Unicode normalisation ({normalisation}); "
-            "copy the raw text exactly"
-        )
-    if _nfc(quote).translate(_WIDTH_FOLD) in _nfc(raw).translate(_WIDTH_FOLD):
-        also = (
-            ""
-            if quote.translate(_WIDTH_FOLD) in raw.translate(_WIDTH_FOLD)
-            else " and in Unicode normalisation (composed vs decomposed characters)"
-        )
-        return (
-            f"{not_found}: it differs in character width (e.g. ， vs , or （ vs ()"
-            f"{also}; copy the raw text exactly"
-        )
-    if unicodedata.normalize("NFKC", quote) in unicodedata.normalize("NFKC", raw):
-        return (
-            f"{not_found}: it differs in compatibility characters "
-            "(e.g. ① vs 1, ㎡ vs m2, ﬁ vs fi); copy the raw text exactly"
-        )
+    for form in ("NFC", "NFKC"):
+        if unicodedata.normalize(form, quote) not in unicodedata.normalize(form, raw):
+            continue
+        span = _equivalent_span(raw, quote, form)
+        if span is None:  # equivalent only with characters beside the quote: no example to give
+            kind = "Unicode normalisation" if form == "NFC" else "compatibility characters"
+            return f"{not_found}: it differs in {kind}; copy the raw text exactly"
+        return f"{not_found}: {_how_it_differs(quote, raw, span, form)}; copy the raw text exactly"
     return f"{not_found}: quotes must be exact raw text"
 
 
-_WIDTH_FOLD = {
-    code: unicodedata.normalize("NFKC", chr(code))
-    for code in (0x3000, *range(0xFF00, 0xFFF0))
-    if unicodedata.decomposition(chr(code)).startswith(("<wide>", "<narrow>"))
-}
-"""Full-width and half-width forms (and the ideographic space) → their ordinary characters."""
+def _equivalent_span(raw: str, quote: str, form: str) -> tuple[int, int] | None:
+    """The first (start, end) of ``raw`` that is ``quote`` in normalisation ``form`` (NFC or
+    NFKC). A text's decomposed length is the sum of its characters' (decomposing only reorders
+    marks), so each start has one candidate end."""
+    decompose = "NFD" if form == "NFC" else "NFKD"
+    target = unicodedata.normalize(form, quote)
+    decomposed = unicodedata.normalize(decompose, target)
+    for start in range(len(raw)):
+        if unicodedata.normalize(decompose, raw[start])[:1] != decomposed[:1]:
+            continue
+        length, end = 0, start
+        while length < len(decomposed) and end < len(raw):
+            length += len(unicodedata.normalize(decompose, raw[end]))
+            end += 1
+        if length == len(decomposed) and unicodedata.normalize(form, raw[start:end]) == target:
+            return start, end
+    return None
 
 
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def _nfd(text: str) -> str:
-    return unicodedata.normalize("NFD", text)
-
-
-def _normalisation_difference(raw: str, quote: str) -> str | None:
-    """How ``quote`` and the text of ``raw`` it stands for differ when they are the same text in
-    another Unicode normalisation form (composed é vs e + U+0301, a CJK compatibility ideograph
-    vs its unified form), or None when they are not."""
-    target = _nfc(quote)
-    if target not in _nfc(raw):
-        return None
-    span = _normalised_span(raw, target)
-    if span is None:  # the forms differ across the quote's edges: name the quote's form only
-        return f"the quote is {_form(quote)}"
+def _how_it_differs(quote: str, raw: str, span: tuple[int, int], form: str) -> str:
+    """The kind of difference between ``quote`` and ``raw[span]``, with the first example."""
     start, end = span
     written = raw[start:end]
     same = (i for i, (a, b) in enumerate(zip(quote, written, strict=False)) if a != b)
     at = next(same, min(len(quote), len(written)))
-    while at > 0 and unicodedata.combining(quote[at - 1] if at == len(quote) else quote[at]):
+    while at > 0 and _is_mark(quote[at] if at < len(quote) else quote[at - 1]):
         at -= 1  # from the character the differing marks belong to
-    return (
-        f"the quote is {_form(quote)} and writes {_cluster(quote, at)}, where the raw text at "
-        f"{start}–{end} is {_form(written)} and writes {_cluster(written, at)}"
+    example = (
+        f"the quote writes {_cluster(quote, at)} where the raw text at {start}–{end} writes "
+        f"{_cluster(written, at)}"
     )
+    forms = f"the quote is {_form(quote)}, the raw text {_form(written)}"
+    if form == "NFC":
+        return f"it differs in Unicode normalisation ({forms}): {example}"
+    differing = (Counter(quote) - Counter(written)) + (Counter(written) - Counter(quote))
+    compatibility = [c for c in differing if unicodedata.normalize("NFKC", c) != _nfc(c)]
+    width = all(c in _WIDTH_FORMS for c in compatibility)
+    kind = (
+        "character width (full-width vs half-width forms)" if width else "compatibility characters"
+    )
+    if _form(quote) != _form(written):
+        kind += f" and in Unicode normalisation ({forms})"
+    return f"it differs in {kind}: {example}"
 
 
-def _normalised_span(raw: str, target: str) -> tuple[int, int] | None:
-    """The first (start, end) with ``NFC(raw[start:end]) == target``. The decomposed length of a
-    text is the sum of its characters' (NFD only reorders marks), so each start has one end."""
-    decomposed_length = len(_nfd(target))
-    first = _nfd(target)[0]
-    for start in range(len(raw)):
-        if _nfd(raw[start])[0] != first:
-            continue
-        length, end = 0, start
-        while length < decomposed_length and end < len(raw):
-            length += len(_nfd(raw[end]))
-            end += 1
-        if length == decomposed_length and _nfc(raw[start:end]) == target:
-            return start, end
-    return None
+_WIDTH_FORMS = frozenset(
+    chr(code)
+    for code in (0x3000, *range(0xFF00, 0xFFF0))
+    if unicodedata.decomposition(chr(code)).startswith(("<wide>", "<narrow>"))
+)
+"""Full-width and half-width forms, and the ideographic space."""
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 def _form(text: str) -> str:
@@ -260,16 +250,19 @@ def _form(text: str) -> str:
     return "neither composed (NFC) nor decomposed (NFD)"
 
 
+def _is_mark(character: str) -> bool:
+    """A combining mark, or a Hangul vowel or final jamo (they compose with what precedes)."""
+    return bool(unicodedata.combining(character)) or "\u1160" <= character <= "\u11ff"
+
+
 def _cluster(text: str, at: int) -> str:
-    """The character at ``at`` with the marks (or Hangul vowel and final jamo) that follow it,
-    shown with its code points."""
+    """The character at ``at`` with the marks that follow it, with code points and names."""
     end = at + 1
-    while end < len(text) and (
-        unicodedata.combining(text[end]) or "\u1160" <= text[end] <= "\u11ff"
-    ):
+    while end < len(text) and _is_mark(text[end]):
         end += 1
     characters = text[at:end]
-    return f"{characters!r} ({' '.join(f'U+{ord(c):04X}' for c in characters)})"
+    names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".rstrip() for c in characters)
+    return f"{characters!r} ({names})"
 
 
 @dataclass
