@@ -246,3 +246,69 @@ def test_gazetteer_has_34_provincial_divisions_with_unique_abbreviations() -> No
         "上海市",
         "重庆市",
     }
+
+
+MANIFEST_ENTRY = {
+    "doc_id": "qingshi-county-meeting",
+    "file": "003_qingshi.txt",
+    "sha256": "0" * 64,
+    "title": "青石县召开疫情防控工作会议",
+    "source_site": None,
+    "source_url": None,
+    "script": "simplified",
+    "status": "annotated",
+}
+
+
+def test_published_is_a_day_written_yyyy_mm_dd() -> None:
+    entry = Manifest.model_validate({"documents": [MANIFEST_ENTRY | {"published": "2020-03-06"}]})
+    assert entry.documents[0].published.isoformat() == "2020-03-06"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "published",
+    [
+        20200306,  # lax Pydantic: a Unix time
+        1583452800,
+        1583452800.0,
+        True,
+        "20200306",
+        "2020-3-6",
+        "2020-03-06T08:00:00",
+        "2020-03-06 ",
+        "２０２０-０３-０６",
+        "٢٠٢٠-٠٣-٠٦",
+        "2020-W10-5",
+        "+2020-03-06",
+        b"2020-03-06",
+    ],
+)
+def test_published_refuses_numbers_timestamps_and_other_digits(published: Any) -> None:
+    with pytest.raises(ValidationError, match="is not a date written YYYY-MM-DD in ASCII digits"):
+        Manifest.model_validate({"documents": [MANIFEST_ENTRY | {"published": published}]})
+
+
+def test_published_must_be_a_calendar_day() -> None:
+    with pytest.raises(ValidationError, match="2020-02-30 is not a calendar date"):
+        Manifest.model_validate({"documents": [MANIFEST_ENTRY | {"published": "2020-02-30"}]})
+
+
+@pytest.mark.parametrize("value", ["２０２０-03-16", "2020-０３", "٢٠٢٠", "２０２０"])
+def test_meeting_dates_need_ascii_digits(value: str) -> None:
+    precision = {10: "day", 7: "month", 4: "year"}[len(value)]
+    with pytest.raises(ValidationError, match="is not ISO 8601"):
+        MeetingDate.model_validate(date(value, precision))
+
+
+@pytest.mark.parametrize("offset", [True, False, 10.0, "10", "１０", None])
+def test_offsets_are_strict_integers(offset: Any) -> None:
+    with pytest.raises(ValidationError, match="valid integer"):
+        MeetingDate.model_validate(
+            date("2020", "year") | {"evidence": EVIDENCE | {"start": offset}}
+        )
+
+
+@pytest.mark.parametrize("ordinal", [True, 1.0, "1", "on"])
+def test_ordinals_are_strict_integers(ordinal: Any) -> None:
+    with pytest.raises(ValidationError, match="valid integer"):
+        Meeting.model_validate(meeting([requirement(ordinal)]))

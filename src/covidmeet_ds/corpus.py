@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import math
 import os
 import re
 import stat
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +70,94 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_UNICODE_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32 BE"),
+    (b"\xff\xfe\x00\x00", "UTF-32 LE"),
+    (b"\xfe\xff", "UTF-16 BE"),
+    (b"\xff\xfe", "UTF-16 LE"),
+)
+_LEGACY_ENCODINGS = (("GB18030 (GBK)", "gb18030"), ("Big5", "big5"))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _as_text(data: bytes, codec: str) -> str | None:
+    """``data`` decoded strictly in ``codec``, if that gives text: no control characters and no
+    unassigned code points (what bytes read in the wrong order or encoding give)."""
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    if _CONTROL.search(text) or any(unicodedata.category(c) == "Cn" for c in text):
+        return None
+    return text
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _wide_encoding(data: bytes) -> tuple[str, str] | None:
+    """(name, how it shows) when ``data`` is UTF-16 or UTF-32: by its byte-order mark or, without
+    one, by the zero bytes each ASCII character (a newline, a YAML key) brings along."""
+    for bom, name in _UNICODE_BOMS:
+        if data.startswith(bom):
+            return name, f"it starts with the {name} byte-order mark"
+    if b"\x00" not in data:
+        return None
+    for name, codec, lane in (("UTF-32 LE", "utf-32-le", 3), ("UTF-32 BE", "utf-32-be", 0)):
+        # a code point is at most 0x10FFFF: one byte of every four is zero
+        if (
+            len(data) % 4 == 0
+            and not data[lane::4].strip(b"\x00")
+            and _as_text(data, codec) is not None
+        ):
+            return name, "one byte of every four is zero"
+    if len(data) % 2:
+        return None
+    if _is_utf8(data) and max(data[0::2].count(0), data[1::2].count(0)) * 2 < len(data) // 2:
+        # UTF-16 is valid UTF-8 only when (nearly) all ASCII: this is UTF-8 holding NUL
+        # characters (the YAML reader refuses them)
+        return None
+    # the byte order that reads as text; of two, the one with more ASCII (newlines, keys, digits)
+    readings = [
+        (sum(c.isascii() for c in text), name)
+        for name, codec in (("UTF-16 LE", "utf-16-le"), ("UTF-16 BE", "utf-16-be"))
+        if (text := _as_text(data, codec)) is not None
+    ]
+    if readings:
+        return max(readings)[1], "zero bytes sit between its ASCII characters"
+    return None
+
+
+def _legacy_encoding(data: bytes) -> str | None:
+    """The Chinese legacy encoding ``data`` decodes in strictly, when it is not UTF-8 with a few
+    bad bytes: of GB18030 and Big5 (Big5 text also decodes as GB18030, as nonsense), the one that
+    yields more CJK ideographs."""
+    lenient = data.decode("utf-8", errors="replace")
+    replaced = lenient.count("\ufffd")
+    if sum(not c.isascii() for c in lenient) - replaced >= replaced:
+        return None  # mostly good UTF-8: a damaged or mixed file, not another encoding
+    scores = {}
+    for name, codec in _LEGACY_ENCODINGS:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        scores[name] = sum("\u4e00" <= c <= "\u9fff" for c in text)
+    return max(scores, key=scores.__getitem__) if scores else None
+
+
 def decode_utf8(data: bytes) -> str:
-    """Strict UTF-8 without BOM; raises :class:`InputError` naming the first bad byte."""
+    """Strict UTF-8 without BOM; raises :class:`InputError` naming the first bad byte, and the
+    encoding the file is in when it is recognisably UTF-16, UTF-32, GB18030 or Big5."""
+    wide = _wide_encoding(data)
+    if wide is not None:
+        name, how = wide
+        raise InputError(f"file is {name}, not UTF-8 ({how}): save it as UTF-8")
     if data.startswith(b"\xef\xbb\xbf"):
         raise InputError("file starts with a UTF-8 byte-order mark (BOM); save it without one")
     try:
@@ -77,8 +166,10 @@ def decode_utf8(data: bytes) -> str:
         line = data.count(b"\n", 0, error.start) + 1
         line_start = data.rfind(b"\n", 0, error.start) + 1
         column = len(data[line_start : error.start].decode("utf-8", errors="replace")) + 1
+        legacy = _legacy_encoding(data)
+        hint = f"; the file looks like {legacy}: save it as UTF-8" if legacy else ""
         raise InputError(
-            f"not valid UTF-8: byte 0x{data[error.start]:02x} at byte offset {error.start}",
+            f"not valid UTF-8: byte 0x{data[error.start]:02x} at byte offset {error.start}{hint}",
             line,
             column,
         ) from None
@@ -124,25 +215,84 @@ def _new_file_mode() -> int:
 
 # --- YAML ---------------------------------------------------------------------------------------
 
-_CORE_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:map",
+MAX_NESTING = 100
+"""Deepest nesting of collections a YAML file may have (an annotation needs six levels); PyYAML's
+composer recurses once per level, so a deeper file would end in ``RecursionError``."""
+
+_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ = (
+    f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+_CORE_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ}
+
+_PLAIN_SCALARS = {
+    _NULL: re.compile(r"~|null|Null|NULL|"),
+    _BOOL: re.compile(r"true|True|TRUE|false|False|FALSE"),
+    _INT: re.compile(r"0|-?[1-9][0-9]*"),
+    _FLOAT: re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)"),
+}
+"""The only plain scalars that are not strings: YAML 1.2's core schema, narrowed to ASCII decimal
+numbers without a leading zero or ``+``. Everything else is a string, where YAML 1.1 (PyYAML's
+default) reads ``0246`` as octal 166, ``4:06`` as 246 (base 60), ``0xF6``, ``0b1``, ``2_4_6``,
+``.inf`` as numbers and ``yes``, ``no``, ``on``, ``off``, ``y``, ``n`` as booleans."""
+
+_FIRST_CHARACTERS = {
+    _NULL: ("~", "n", "N", ""),
+    _BOOL: tuple("tTfF"),
+    _INT: tuple("-0123456789"),
+    _FLOAT: tuple("-0123456789"),
+}
+
+_EXPLICIT_FORMS = {
+    _NULL: "null is written null or ~",
+    _BOOL: "a boolean is written true or false",
+    _INT: "an integer is written in decimal digits 0-9, without a leading zero (0, -12, 1492)",
+    _FLOAT: "a number is written in decimal digits 0-9 (12, -0.5, 1.5e3)",
 }
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings: the models parse them, with their own messages."""
+def _strict_resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """PyYAML's implicit-resolver table (first character → (tag, pattern)) for
+    :data:`_PLAIN_SCALARS`; PyYAML uses ``match``, so each pattern is anchored at the end."""
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, characters in _FIRST_CHARACTERS.items():
+        anchored = re.compile(rf"(?:{_PLAIN_SCALARS[tag].pattern})\Z")
+        for character in characters:
+            table.setdefault(character, []).append((tag, anchored))
+    return table
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+class _TooDeep(Exception):
+    """Nesting deeper than :data:`MAX_NESTING`, found while composing (at ``mark``)."""
+
+    def __init__(self, mark: yaml.Mark):
+        super().__init__("nesting too deep")
+        self.mark = mark
+
+
+class _NestingLimit:
+    """Mixin for a loader using PyYAML's (recursive) composer: refuses nesting deeper than
+    :data:`MAX_NESTING` where the node that is too deep starts."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        if self._depth >= MAX_NESTING:
+            raise _TooDeep(self.peek_event().start_mark)  # type: ignore[attr-defined]
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self._depth -= 1
+
+
+class _Loader(_NestingLimit, yaml.SafeLoader):
+    """SafeLoader with strict plain scalars (:data:`_PLAIN_SCALARS`) and a nesting limit; dates
+    stay strings: the models parse them, with their own messages."""
+
+
+_Loader.yaml_implicit_resolvers = _strict_resolvers()
 
 _FastLoader: type | None = None
 _FastStreamLoader: type | None = None
@@ -155,7 +305,7 @@ if getattr(yaml, "__with_libyaml__", False):
 
     _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
-    class _CStreamLoader(_CLoader, yaml.composer.Composer):
+    class _CStreamLoader(_NestingLimit, _CLoader, yaml.composer.Composer):
         """:class:`_CLoader` that composes one node at a time (see :func:`iter_yaml_items`)."""
 
     _FastLoader, _FastStreamLoader = _CLoader, _CStreamLoader
@@ -180,128 +330,200 @@ def _libyaml_differs(text: str) -> bool:
     )
 
 
+class TextPositions:
+    """1-based (line, column) of character indexes into one text, as editors and GitHub count
+    them: only ``\n`` ends a line (``\r\n`` is one break). YAML's own marks also end a line at
+    U+0085, U+2028, U+2029 and a lone ``\r``, so they are never reported as they are."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._line_starts: list[int] | None = None  # computed on first use
+
+    def position(self, index: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            self._line_starts = [0, *(match.end() for match in re.finditer("\n", self.text))]
+        line = bisect.bisect_right(self._line_starts, index)
+        column = index - self._line_starts[line - 1] + 1
+        if line == 1 and index > 0 and self.text.startswith("\ufeff"):
+            column -= 1  # an editor shows no byte-order mark
+        return line, column
+
+    def of(self, node_or_mark: Any) -> tuple[int, int]:
+        """Where a node (its start) or a mark is."""
+        return self.position(getattr(node_or_mark, "start_mark", node_or_mark).index)
+
+
 @dataclass
 class YamlDocument:
-    """A parsed YAML file: its data, its node tree and the position of every key and item."""
+    """A parsed YAML file: its data, its node tree and where every key and item starts."""
 
     text: str
     data: Any
     root: yaml.Node
-    positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    offsets: dict[Loc, int] = field(default_factory=dict)
+    """Character index in ``text`` of every key and item, by location."""
+    positions: TextPositions = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.positions = TextPositions(self.text)
 
     def locate(self, loc: Loc) -> tuple[int, int]:
         """1-based (line, column) of the deepest part of ``loc`` present in the file."""
         for end in range(len(loc), -1, -1):
-            position = self.positions.get(tuple(loc[:end]))
-            if position is not None:
-                return position
+            offset = self.offsets.get(tuple(loc[:end]))
+            if offset is not None:
+                return self.positions.position(offset)
         return (1, 1)
 
 
-def _mark(node_or_mark: Any) -> tuple[int, int]:
-    mark = getattr(node_or_mark, "start_mark", node_or_mark)
-    return (mark.line + 1, mark.column + 1)
+def _short_tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
-class _NotPlain(Exception):
-    """A node the plain-data walk does not build itself (an explicit tag on the wrong kind of
-    node, a scalar its constructor rejects): :func:`_parse_yaml` hands it to PyYAML's own."""
-
-
-_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "map", "seq"))
-_SCALAR_CONSTRUCTORS = {
-    "tag:yaml.org,2002:int": yaml.constructor.SafeConstructor.construct_yaml_int,
-    "tag:yaml.org,2002:float": yaml.constructor.SafeConstructor.construct_yaml_float,
-    "tag:yaml.org,2002:bool": yaml.constructor.SafeConstructor.construct_yaml_bool,
-}
-
-
-def _scalar(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
-    """What ``SafeConstructor`` makes of a scalar node with a core tag."""
-    if not isinstance(node, yaml.ScalarNode) or node.tag in (_MAP, _SEQ):
-        raise _NotPlain
+def _scalar(node: yaml.ScalarNode, loc: Loc, positions: TextPositions) -> Any:
+    """The value of a scalar node with a core tag, read strictly: an explicit tag (``!!int``)
+    accepts only what the same tag would mean implicitly."""
+    value = node.value
     if node.tag == _STR:
-        return node.value
-    if node.tag == "tag:yaml.org,2002:null":
+        return value
+    forms = [_PLAIN_SCALARS[node.tag]] + ([_PLAIN_SCALARS[_INT]] if node.tag == _FLOAT else [])
+    if not any(form.fullmatch(value) for form in forms):
+        raise InputError(
+            f"{_short_tag(node.tag)} {value!r}: {_EXPLICIT_FORMS[node.tag]}",
+            *positions.of(node),
+            loc,
+        )
+    if node.tag == _NULL:
         return None
+    if node.tag == _BOOL:
+        return value.lower() == "true"
     try:
-        return _SCALAR_CONSTRUCTORS[node.tag](constructor, node)
-    except Exception as error:
-        raise _NotPlain from error
+        number = int(value) if node.tag == _INT else float(value)
+    except ValueError:  # more digits than int() reads (sys.get_int_max_str_digits)
+        number = None
+    if number is None or not math.isfinite(number):
+        shown = value if len(value) <= 20 else f"{value[:20]}… ({len(value)} characters)"
+        raise InputError(f"number {shown} is too large", *positions.of(node), loc)
+    return number
+
+
+def _check_nesting(root: yaml.Node, positions: TextPositions) -> None:
+    """Refuse nesting deeper than :data:`MAX_NESTING` at the first node (in document order) that
+    is too deep, as :class:`_NestingLimit` does while composing: a node tree libyaml composed
+    is checked before it is walked, so both parsers report the same problem."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    seen: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:  # an alias: composed without descending into it
+            continue
+        seen.add(id(node))
+        if depth > MAX_NESTING:
+            raise _nesting_error(node.start_mark, positions)
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            continue
+        stack.extend((child, depth + 1) for child in reversed(children))
+
+
+def _nesting_error(mark: yaml.Mark, positions: TextPositions) -> InputError:
+    return InputError(
+        f"nesting too deep: more than {MAX_NESTING} levels of lists and mappings",
+        *positions.of(mark),
+    )
 
 
 def _walk(
-    node: yaml.Node,
-    loc: Loc,
-    positions: dict[Loc, tuple[int, int]],
-    seen: set[int],
-    constructor: yaml.constructor.SafeConstructor | None,
+    node: yaml.Node, loc: Loc, offsets: dict[Loc, int], seen: set[int], positions: TextPositions
 ) -> Any:
-    """Check that ``node`` is plain data and record where each key and item is; with a
-    ``constructor``, also build the data (what ``construct_document`` would, in one pass)."""
+    """The plain data of ``node`` (core tags only, no aliases, string keys, no duplicate keys),
+    recording in ``offsets`` where each key and item starts."""
     if id(node) in seen:
-        line, column = _mark(node)
         raise InputError(
             "YAML aliases (*name) are not allowed: annotations are plain data, written out in full",
-            line,
-            column,
+            *positions.of(node),
             loc,
         )
     seen.add(id(node))
     if node.tag not in _CORE_TAGS:
-        line, column = _mark(node)
         raise InputError(
             f"YAML tag {node.tag!r} is not allowed: annotations are plain data "
             "(tags that build objects are refused)",
-            line,
-            column,
+            *positions.of(node),
             loc,
         )
-    positions.setdefault(loc, _mark(node))
+    offsets.setdefault(loc, node.start_mark.index)
+    kind = {yaml.MappingNode: _MAP, yaml.SequenceNode: _SEQ}.get(type(node))
+    if (node.tag in (_MAP, _SEQ) or kind is not None) and node.tag != kind:
+        what = {_MAP: "a mapping", _SEQ: "a list"}.get(kind, "a single value")
+        raise InputError(
+            f"YAML tag {_short_tag(node.tag)} cannot mark {what}", *positions.of(node), loc
+        )
     if isinstance(node, yaml.MappingNode):
-        if constructor is not None and node.tag != _MAP:
-            raise _NotPlain
         mapping: dict[str, Any] = {}
-        first_seen: dict[str, int] = {}
+        first_seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
-                line, column = _mark(key_node)
                 raise InputError(
-                    f"mapping key must be a plain string, not {key_node.tag}", line, column, loc
+                    f"mapping key must be a plain string, not {key_node.tag}",
+                    *positions.of(key_node),
+                    loc,
                 )
             key = key_node.value
-            line, column = _mark(key_node)
             if key in first_seen:
+                first_line = positions.of(first_seen[key])[0]
                 raise InputError(
-                    f"duplicate key {key!r} (first at line {first_seen[key]})", line, column, loc
+                    f"duplicate key {key!r} (first at line {first_line})",
+                    *positions.of(key_node),
+                    loc,
                 )
-            first_seen[key] = line
-            positions[(*loc, key)] = (line, column)
-            mapping[key] = _walk(value_node, (*loc, key), positions, seen, constructor)
+            first_seen[key] = key_node
+            offsets[(*loc, key)] = key_node.start_mark.index
+            mapping[key] = _walk(value_node, (*loc, key), offsets, seen, positions)
         return mapping
     if isinstance(node, yaml.SequenceNode):
-        if constructor is not None and node.tag != _SEQ:
-            raise _NotPlain
         return [
-            _walk(item, (*loc, i), positions, seen, constructor)
-            for i, item in enumerate(node.value)
+            _walk(item, (*loc, i), offsets, seen, positions) for i, item in enumerate(node.value)
         ]
-    return None if constructor is None else _scalar(node, constructor)
+    return _scalar(node, loc, positions)
+
+
+_NOT_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+
+
+def _check_printable(text: str, positions: TextPositions) -> None:
+    """Refuse, located, the characters YAML does not allow (PyYAML's reader would refuse them
+    with a character index only)."""
+    match = _NOT_PRINTABLE.search(text)
+    if match is not None:
+        character = match.group()
+        kind = {"Cc": "control character", "Cs": "lone surrogate"}.get(
+            unicodedata.category(character), "noncharacter"
+        )
+        raise InputError(
+            f"{kind} U+{ord(character):04X} is not allowed in YAML: delete it",
+            *positions.position(match.start()),
+        )
 
 
 def parse_yaml(text: str) -> YamlDocument:
     """Parse one YAML document safely, recording positions; raises :class:`InputError`."""
     if not text.strip():
         raise InputError("file is empty")
+    positions = TextPositions(text)
+    _check_printable(text, positions)
     if _FastLoader is not None and not _libyaml_differs(text):
         try:
-            return _parse_yaml(text, _FastLoader)
+            return _parse_yaml(text, _FastLoader, positions)
         except yaml.YAMLError:
             pass  # reported below, in the words of the pure-Python parser
-    return _parse_yaml(text, _Loader)
+    return _parse_yaml(text, _Loader, positions)
 
 
-def _parse_yaml(text: str, loader_class: type) -> YamlDocument:
+def _parse_yaml(text: str, loader_class: type, positions: TextPositions) -> YamlDocument:
     """:func:`parse_yaml` with one loader; libyaml's syntax errors propagate unchanged."""
     fast = loader_class is not _Loader
     loader = loader_class(text)
@@ -309,19 +531,17 @@ def _parse_yaml(text: str, loader_class: type) -> YamlDocument:
         root = loader.get_single_node()
         if root is None:
             raise InputError("file holds no YAML document (only comments or blank lines)")
-        positions: dict[Loc, tuple[int, int]] = {}
-        try:
-            data = _walk(root, (), positions, set(), loader)
-        except _NotPlain:
-            # every check again, then PyYAML's constructor with its own errors
-            positions = {}
-            _walk(root, (), positions, set(), None)
-            data = loader.construct_document(root)
+        if fast:
+            _check_nesting(root, positions)
+        offsets: dict[Loc, int] = {}
+        data = _walk(root, (), offsets, set(), positions)
+    except _TooDeep as error:
+        raise _nesting_error(error.mark, positions) from None
     except yaml.MarkedYAMLError as error:
         if fast:
             raise
         mark = error.problem_mark or error.context_mark
-        line, column = _mark(mark) if mark else (1, 1)
+        line, column = positions.of(mark) if mark else (1, 1)
         problem = error.problem or "malformed YAML"
         context = f" ({error.context})" if error.context else ""
         raise InputError(f"malformed YAML: {problem}{context}", line, column) from None
@@ -331,7 +551,9 @@ def _parse_yaml(text: str, loader_class: type) -> YamlDocument:
         raise InputError(f"malformed YAML: {error}") from None
     finally:
         loader.dispose()
-    return YamlDocument(text=text, data=data, root=root, positions=positions)
+    result = YamlDocument(text=text, data=data, root=root, offsets=offsets)
+    result.positions = positions
+    return result
 
 
 def iter_yaml_items(text: str, key: str) -> Iterator[Any]:
@@ -340,14 +562,15 @@ def iter_yaml_items(text: str, key: str) -> Iterator[Any]:
     ever holding the node tree of the whole list (a manifest of many documents).
 
     Anything else (malformed YAML, another shape, an alias, a tag) raises :class:`InputError` or
-    ``yaml.YAMLError`` without a useful position: call :func:`parse_yaml` for a located message.
-    Conversely, a text this reads to the end is one :func:`parse_yaml` accepts: it makes the same
-    checks, item by item.
+    ``yaml.YAMLError``, not always where :func:`parse_yaml` would: call it for the located
+    message. Conversely, a text this reads to the end is one :func:`parse_yaml` accepts: it makes
+    the same checks, item by item.
     """
+    positions = TextPositions(text)
+    _check_printable(text, positions)
     fast = _FastStreamLoader is not None and not _libyaml_differs(text)
     loader = _FastStreamLoader(text) if fast else _Loader(text)
     loader.anchors = {}
-    compose = yaml.composer.Composer.compose_node
 
     def expect(kind: type, *tags: str) -> None:
         event = loader.get_event()
@@ -364,25 +587,26 @@ def iter_yaml_items(text: str, key: str) -> Iterator[Any]:
         expect(yaml.StreamStartEvent)
         expect(yaml.DocumentStartEvent)
         expect(yaml.MappingStartEvent, _MAP)
-        key_node = compose(loader, None, None)
+        loader._depth = 1  # the key and the list are in the top mapping, the items in the list
+        key_node = loader.compose_node(None, None)
         if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STR):
             raise InputError(f"expected the key {key!r}")
         if key_node.value != key:
             raise InputError(f"expected the key {key!r}")
         expect(yaml.SequenceStartEvent, _SEQ)
+        loader._depth = 2
         index = 0
         while not loader.check_event(yaml.SequenceEndEvent):
             anchored = {id(node) for node in loader.anchors.values()}  # an alias's target
-            node = compose(loader, None, index)
-            try:
-                yield _walk(node, (key, index), {}, anchored, loader)
-            except _NotPlain:
-                raise InputError("not plain data") from None
+            node = loader.compose_node(None, index)
+            yield _walk(node, (key, index), {}, anchored, positions)
             index += 1
         expect(yaml.SequenceEndEvent)
         expect(yaml.MappingEndEvent)
         expect(yaml.DocumentEndEvent)
         expect(yaml.StreamEndEvent)
+    except _TooDeep as error:
+        raise _nesting_error(error.mark, positions) from None
     finally:
         loader.dispose()
 

@@ -64,8 +64,9 @@ GoldReason = Literal[(*DROP_REASONS, *EXTRA_REASONS)]  # type: ignore[valid-type
 NATIONWIDE = (None, "中华人民共和国")
 """A national meeting's jurisdiction may be written either way."""
 
-_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
-_TIME = re.compile(r"(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_ISO = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME = re.compile(r"(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?")
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 
@@ -74,12 +75,14 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 
 
 class _Forbid(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: no "yes" or 1 for a boolean, no 3.0 for a number
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def _day_of(value: str) -> date:
     """The calendar day of ``2020-01-26`` or ``2020-01-26 19:13:02``."""
-    if not _TIME.fullmatch(value[10:]):
+    # date.fromisoformat alone would also take 20200203 and 2020-W06-1
+    if not _DAY.fullmatch(value[:10]) or not _TIME.fullmatch(value[10:]):
         raise ValueError(f"{value!r} is not YYYY-MM-DD, optionally followed by a time")
     return date.fromisoformat(value[:10])
 

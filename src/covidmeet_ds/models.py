@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -36,6 +37,31 @@ PROVINCE_LEVEL_MUNICIPALITIES = municipality_names()
 
 DOC_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 """Lower-case ASCII letters, digits and single inner hyphens: safe as a file name everywhere."""
+
+_ISO_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+"""YYYY, YYYY-MM or YYYY-MM-DD in ASCII digits (``\\d`` would also take ２０２０ or ٢٠٢٠)."""
+
+_ISO_DAY = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _iso_day(value: object) -> object:
+    """A ``YYYY-MM-DD`` string as a date; anything else (a number, a timestamp, ``2020-2-3``,
+    ``20200203``, other digits than ASCII) is refused, where lax Pydantic would convert it."""
+    if type(value) is date:  # already a date (built in Python, not read from a file)
+        return value
+    if not isinstance(value, str) or not re.fullmatch(_ISO_DAY, value):
+        raise PydanticCustomError(
+            "date_format",
+            f"{value!r} is not a date written YYYY-MM-DD in ASCII digits (such as 2020-03-16)",
+        )
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date_impossible", f"{value} is not a calendar date") from None
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day), Field(json_schema_extra={"pattern": _ISO_DAY})]
+"""A calendar day written ``YYYY-MM-DD``, strictly."""
 
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
 DocId = Annotated[str, StringConstraints(pattern=DOC_ID_PATTERN, max_length=80)]
@@ -122,7 +148,7 @@ class MeetingDate(_Strict):
     def _value_is_iso_in_window(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
+        match = _ISO_DATE.fullmatch(value)
         if not match:
             raise _custom_error(
                 "date_format", f"{value!r} is not ISO 8601 YYYY, YYYY-MM or YYYY-MM-DD"
@@ -430,7 +456,7 @@ class ManifestEntry(_Strict):
     """URL of the page; null when the text does not give it."""
     script: Literal["simplified", "traditional"]
     """Script of the report's body."""
-    published: Annotated[date, Field(strict=False)] | None
+    published: IsoDay | None
     """Publication date shown by the page itself (not of unrelated headlines); null if none."""
     status: Literal["annotated", "unannotated"]
     """``annotated`` documents must have exactly one hand annotation."""

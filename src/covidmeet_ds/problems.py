@@ -7,6 +7,7 @@ GitHub workflow commands or JSON.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -27,17 +28,45 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
+        """``file:line:column: field: message`` on one line (line breaks shown escaped)."""
+        where = f"{_one_line(self.file)}:{self.line}:{self.column}"
+        message = _one_line(self.message)
         return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+            f"{where}: {_one_line(self.field)}: {message}" if self.field else f"{where}: {message}"
         )
 
     def github(self) -> str:
-        title = self.field or "validate"
-        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return (
-            f"::error file={self.file},line={self.line},col={self.column},title={title}::{message}"
+        """The problem as a GitHub Actions ``::error`` workflow command, escaped so that no file
+        name, field or message can end the command or start another."""
+        properties = ",".join(
+            f"{name}={_github_property(str(value))}"
+            for name, value in (
+                ("file", self.file),
+                ("line", self.line),
+                ("col", self.column),
+                ("title", self.field or "validate"),
+            )
         )
+        return f"::error {properties}::{_github_data(self.message)}"
+
+
+_BREAKS_LINES = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control characters and line separators as escapes (``\\n``, ``\\u2028``):
+    a crafted field name cannot start a line of its own in the output."""
+    return _BREAKS_LINES.sub(lambda match: match.group().encode("unicode_escape").decode(), text)
+
+
+def _github_data(text: str) -> str:
+    """A workflow command's message: ``%``, CR and LF escaped (as the runner's toolkit does)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    """A workflow command's property value: also ``:`` and ``,``, which would end it."""
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render(problems: Sequence[Problem], fmt: str) -> str:
