@@ -207,3 +207,9 @@ def test_fields_listed_ranks_and_cuts() -> None:
     assert fields_listed({"text": 2, "id": 3}) == "'id' (3), 'text' (2)"
     many = {f"f{i:02d}": 1 for i in range(35)}
     assert fields_listed(many).endswith(", and 5 more")
+
+
+def test_files_changed_takes_a_listing_of_another_shape_as_empty() -> None:
+    now = {"a.jsonl": {"bytes": 5, "sha256": "1"}}
+    assert files_changed(["a.jsonl"], now) == ["a.jsonl is new"]
+    assert files_changed(None, now) == ["a.jsonl is new"]

@@ -883,3 +883,46 @@ def test_the_settings_record_each_input_file_digest(local_run) -> None:
     recorded = json.loads(settings)["files"]
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     assert recorded == {source.name: {"bytes": source.stat().st_size, "sha256": digest}}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2020-03-02", "2020-03-02"),
+        ("2020-03-02T08:30:00+08:00", "2020-03-02"),
+        ("2020-03-02 08:30", "2020-03-02"),
+        ("2020-02-30", None),
+        ("２０２０-03-02", None),
+        ("2020-W10-1", None),
+        ("20200302xx", None),
+        ("2020-03-02x", None),
+        (20200302, None),
+        (True, None),
+    ],
+)
+def test_published_dates_are_iso_days_only(value: object, expected: str | None) -> None:
+    day = scale.published_date(value)
+    assert (day.isoformat() if day else None) == expected
+
+
+def test_a_parquet_text_column_of_nulls_reads_no_page_and_fails(tmp_path, capsys) -> None:
+    texts = pa.array([None, None], pa.string())
+    source = _parquet(tmp_path / "p.parquet", {"id": ["a", "b"], "text": texts})
+    code, out, _ = _crawl_one_task(capsys, source, tmp_path / "out")
+    assert code == 1
+    assert "no page was read: 2 records skipped (missing_text 2)" in out
+
+
+def test_a_damaged_settings_file_is_refused_by_name(tmp_path, capsys) -> None:
+    source = write_jsonl(tmp_path / "pages.jsonl", KEPT)
+    output = tmp_path / "out"
+    assert _crawl_one_task(capsys, source, output)[0] == 0
+    settings = json.loads((output / "crawl.json").read_text(encoding="utf-8"))
+    for damaged, message in (
+        ("{not json", "crawl.json: unreadable"),
+        ("[1, 2]", "crawl.json: not a crawl's settings"),
+        (json.dumps(settings | {"files": ["pages.jsonl"], "file_stats": 3}), "pages.jsonl is new"),
+    ):
+        (output / "crawl.json").write_text(damaged, encoding="utf-8")
+        code, _, err = _crawl_one_task(capsys, source, output)
+        assert code == 1 and message in err, err

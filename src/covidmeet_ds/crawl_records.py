@@ -260,8 +260,11 @@ def stat_key(path: Path) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
-def files_changed(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
-    """What differs between two ``{name: {"bytes": …, "sha256": …}}`` listings, named."""
+def files_changed(before: Any, now: dict[str, Any]) -> list[str]:
+    """What differs between two ``{name: {"bytes": …, "sha256": …}}`` listings, named (a
+    ``before`` that is no such listing holds no file)."""
+    if not isinstance(before, dict):
+        before = {}
     changes = [f"{name} is new" for name in sorted(now.keys() - before.keys())]
     changes += [f"{name} is gone" for name in sorted(before.keys() - now.keys())]
     for name in sorted(now.keys() & before.keys()):

@@ -25,7 +25,9 @@ imports it.
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import sys
 import threading
 import time
@@ -158,18 +160,24 @@ def shard(files: list[str], rank: int, world_size: int) -> tuple[list[str], int,
     return files, rank, world_size
 
 
+_ISO_DAY = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[Tt ].*)?", re.ASCII | re.DOTALL)
+"""``YYYY-MM-DD``, alone or followed by a time: not the week dates and basic forms that
+``date.fromisoformat`` also takes (``2020-W10-1``, ``20200302``)."""
+
+
 def published_date(value: Any) -> date | None:
     """A publication date from a crawl field: a date, a datetime, or an ISO string (its day)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
+    day = _ISO_DAY.fullmatch(value) if isinstance(value, str) else None
+    if day is None:
+        return None
+    try:
+        return date.fromisoformat(day.group(1))
+    except ValueError:  # 2020-02-30
+        return None
 
 
 def _jsonl_records(handle: Any, offset: int, stride: int) -> Iterator[tuple[int, dict | Skip]]:
@@ -232,6 +240,9 @@ class CrawlReader(BaseDiskReader):
         self.input_format = input_format
         self.batch_size = batch_size
         self._offset, self._stride = 0, 1
+        self._ids_missing: set[str] = set()
+        """Files whose first record without an id was logged (a crawl with no ids at all is
+        common: the others are counted, not logged)."""
 
     def _document(self, record: dict | Skip, filepath: str, index: int) -> Document | None:
         where = f"{filepath}:{index + 1}" if self.input_format == "jsonl" else f"{filepath}#{index}"
@@ -246,8 +257,14 @@ class CrawlReader(BaseDiskReader):
             return None
         for note in page.notes:
             self.stat_update(note)
-            if note in (ID_MISSING, ID_INVALID):
-                logger.warning(f"{where}: no usable {self.id_key!r} ({note}); id {shown(page.id)}")
+            if note == ID_INVALID or (note == ID_MISSING and filepath not in self._ids_missing):
+                further = " (further records of this file without one are counted only)"
+                logger.warning(
+                    f"{where}: no usable {self.id_key!r} ({note}); id {shown(page.id)}"
+                    + (further if note == ID_MISSING else "")
+                )
+                if note == ID_MISSING:
+                    self._ids_missing.add(filepath)
         page.metadata.setdefault("file_path", self.data_folder.resolve_paths(filepath))
         return Document(text=page.text, id=page.id, metadata=page.metadata)
 
@@ -559,7 +576,9 @@ def input_digests(
     """Each input file's size and sha256, and its stat key. A file whose stat key is the one in
     ``known`` (a previous run's ``file_stats`` and ``files``) keeps its recorded digest."""
     stats = {name: stat_key(folder / name) for name in files}
-    recorded_files, recorded_stats = known.get("files", {}), known.get(FILE_STATS, {})
+    recorded_files, recorded_stats = known.get("files"), known.get(FILE_STATS)
+    recorded_files = recorded_files if isinstance(recorded_files, dict) else {}
+    recorded_stats = recorded_stats if isinstance(recorded_stats, dict) else {}
 
     def digest(name: str) -> dict[str, Any]:
         recorded = recorded_files.get(name)
@@ -617,7 +636,7 @@ def _check_settings(
             k for k in fingerprint.keys() | before.keys() if before.get(k) != fingerprint.get(k)
         )
         if differ == ["files"]:
-            changes = files_changed(before.get("files") or {}, fingerprint["files"])
+            changes = files_changed(before.get("files"), fingerprint["files"])
             raise CrawlError(
                 f"{output} holds a crawl of other input: {'; '.join(changes)}. Resume with the "
                 "input the crawl started with, or use a new OUTPUT folder"
@@ -682,7 +701,7 @@ def make_executor(settings: CrawlSettings, steps: list) -> PipelineExecutor:
             time=cluster.time,
             partition=cluster.partition,
             cpus_per_task=cluster.cpus_per_task,
-            mem_per_cpu_gb=int(cluster.mem_per_cpu_gb),
+            mem_per_cpu_gb=math.ceil(cluster.mem_per_cpu_gb),  # Slurm takes whole GB here
             job_name="covidmeet-crawl",
             env_command=cluster.env_command or _default_env_command(),
             sbatch_args=dict(cluster.sbatch_args),
