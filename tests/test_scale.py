@@ -921,6 +921,7 @@ def test_a_damaged_settings_file_is_refused_by_name(tmp_path, capsys) -> None:
     for damaged, message in (
         ("{not json", "crawl.json: unreadable"),
         ("[1, 2]", "crawl.json: not a crawl's settings"),
+        ("[" * 100_000, "crawl.json: unreadable"),
         (json.dumps(settings | {"files": ["pages.jsonl"], "file_stats": 3}), "pages.jsonl is new"),
     ):
         (output / "crawl.json").write_text(damaged, encoding="utf-8")

@@ -6,7 +6,8 @@ executor; the steps are the same on every executor:
 * :class:`CrawlReader` reads JSON Lines (optionally gzip/zstd-compressed) or Parquet. With at
   least as many input files as tasks, each task reads whole files (datatrove's sharding); with
   fewer files, every task reads every file and keeps every ``tasks``-th record, so one big file
-  still spreads over all tasks.
+  still spreads over all tasks. A record that gives no page (:mod:`.crawl_records`) and a
+  damaged file are counted, named in the task log and skipped: they never fail a task.
 * :class:`MeetingReportFilter` drops pages that are not reports of a COVID-19 prevention meeting
   held by a Chinese party or government body, with a reason (:mod:`.rules.reports`); dropped pages
   can be written aside (``dropped/``) for audit.
@@ -15,10 +16,13 @@ executor; the steps are the same on every executor:
   :func:`.build.features.crawl_features`, derived from the Pydantic models like the build's
   (computed where the crawl starts; the tasks need not import ``datasets``).
 
-Output folder: ``data/*.parquet`` (the annotated pages), ``dropped/*.jsonl.gz`` (with
-``--audit-dropped``), ``logs/`` (datatrove's completions, stats and task logs) and
-``crawl.json`` (the settings; a rerun with other settings is refused, a rerun with the same ones
-skips finished tasks). This module needs the ``scale`` extra (datatrove); the core package never
+Before any work the crawl refuses an input with no records, or whose records all lack a field
+an option names ("fields seen: …"), and an OUTPUT that is not a folder or lies inside the
+input. Output folder: ``data/*.parquet`` (the annotated pages), ``dropped/*.jsonl.gz`` (with
+``--audit-dropped``), ``logs/`` (datatrove's completions, stats and task logs, and
+``duplicate_ids.tsv``) and ``crawl.json`` (the settings and each input file's sha256; a rerun
+with other settings or other input content is refused, a rerun with the same ones skips
+finished tasks). This module needs the ``scale`` extra (datatrove); the core package never
 imports it.
 """
 
@@ -105,8 +109,7 @@ FILE_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, A
 """What reading a damaged file raises (bad or truncated gzip, not Parquet, a broken page): the
 rest of that file is skipped, counted as an unreadable file and named."""
 RECORDS_SAMPLED = 1000
-"""Records read before the crawl starts when a field is looked for in vain (to list the fields
-the records do have)."""
+"""Records read to list the fields they have when a finished crawl read no page."""
 
 
 def input_files(path: Path) -> tuple[Path, list[str], InputFormat]:
@@ -279,20 +282,24 @@ class CrawlReader(BaseDiskReader):
                 yield from _jsonl_records(f, self._offset, self._stride)
 
     def read_file(self, filepath: str) -> DocumentsPipeline:
-        last = None
-        try:
-            for index, record in self._records(filepath):
-                last = index
-                document = self._document(record, filepath, index)
-                if document is not None:
-                    yield document
-        except FILE_ERRORS as error:
-            self.stat_update("unreadable_files")
-            after = "at its start" if last is None else f"after record {last}"
-            logger.error(
-                f"{filepath}: unreadable {after} ({type(error).__name__}: {error}); "
-                "the rest of this file is skipped"
-            )
+        records, last = self._records(filepath), None
+        while True:
+            try:  # only reading the file is guarded: a failure elsewhere is no damaged file
+                index, record = next(records)
+            except StopIteration:
+                return
+            except FILE_ERRORS as error:
+                self.stat_update("unreadable_files")
+                after = "at its start" if last is None else f"after record {last}"
+                logger.error(
+                    f"{filepath}: unreadable {after} ({type(error).__name__}: {error}); "
+                    "the rest of this file is skipped"
+                )
+                return
+            last = index
+            document = self._document(record, filepath, index)
+            if document is not None:
+                yield document
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1):
         if data:
@@ -618,7 +625,7 @@ def previous_settings(output: Path) -> dict[str, Any] | None:
         return None
     try:
         before = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:  # ValueError: not JSON, or not UTF-8
+    except (OSError, ValueError, RecursionError) as error:  # ValueError: not JSON or UTF-8
         raise CrawlError(f"{path}: unreadable ({error}); use a new OUTPUT folder") from error
     if not isinstance(before, dict):
         raise CrawlError(f"{path}: not a crawl's settings; use a new OUTPUT folder")
