@@ -238,6 +238,26 @@ def _sbatch_arg(text: str) -> tuple[str, str]:
     return key.removeprefix("--"), value
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def _cmd_crawl(args: argparse.Namespace) -> int:
     try:
         from .scale import ClusterOptions, CrawlError, CrawlSettings, crawl, render_summary
@@ -253,8 +273,9 @@ def _cmd_crawl(args: argparse.Namespace) -> int:
         input=args.input,
         output=args.output,
         text_key=args.text_key,
-        id_key=args.id_key,
-        published_key=args.published_key,
+        id_key=args.id_key or "id",
+        published_key=args.published_key or "published",
+        required_keys=tuple(key for key in (args.id_key, args.published_key) if key is not None),
         tasks=tasks,
         workers=args.workers or min(tasks, cpus),
         executor=args.executor,
@@ -276,7 +297,7 @@ def _cmd_crawl(args: argparse.Namespace) -> int:
         print(f"crawl stopped: {error}", file=sys.stderr)
         return 1
     print(render_summary(summary))
-    return 0 if summary.submitted or summary.completed == summary.tasks else 1
+    return 0 if summary.succeeded else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -413,11 +434,15 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument(
         "--text-key", default="text", help="field holding the page text (default: text)"
     )
-    crawl.add_argument("--id-key", default="id", help="field holding the page id (default: id)")
+    crawl.add_argument(
+        "--id-key",
+        help="field holding the page id (default: id, and FILE/INDEX for records without one; "
+        "a field named here must be in some record)",
+    )
     crawl.add_argument(
         "--published-key",
-        default="published",
-        help="field holding the publication date, for the year inference (default: published)",
+        help="field holding the publication date, for the year inference (default: published; "
+        "a field named here must be in some record)",
     )
     crawl.add_argument(
         "--executor",
@@ -427,13 +452,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument(
         "--tasks",
-        type=int,
+        type=_at_least_one,
         default=None,
         help="how many shards the input is split into (default: CPU count)",
     )
     crawl.add_argument(
         "--workers",
-        type=int,
+        type=_at_least_one,
         default=None,
         help="how many tasks run at once (default: min(tasks, CPU count))",
     )
@@ -444,9 +469,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     progress_option(crawl, "a progress bar of finished tasks")
     cluster = crawl.add_argument_group("Slurm and Ray")
-    cluster.add_argument("--cpus-per-task", type=int, default=1, help="CPUs per task (default: 1)")
     cluster.add_argument(
-        "--mem-per-cpu-gb", type=float, default=2, help="memory per CPU in GB (default: 2)"
+        "--cpus-per-task", type=_at_least_one, default=1, help="CPUs per task (default: 1)"
+    )
+    cluster.add_argument(
+        "--mem-per-cpu-gb",
+        type=_positive_number,
+        default=2,
+        help="memory per CPU in GB (default: 2)",
     )
     cluster.add_argument("--partition", help="Slurm partition (required with --executor slurm)")
     cluster.add_argument(

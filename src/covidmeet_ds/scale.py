@@ -6,7 +6,8 @@ executor; the steps are the same on every executor:
 * :class:`CrawlReader` reads JSON Lines (optionally gzip/zstd-compressed) or Parquet. With at
   least as many input files as tasks, each task reads whole files (datatrove's sharding); with
   fewer files, every task reads every file and keeps every ``tasks``-th record, so one big file
-  still spreads over all tasks.
+  still spreads over all tasks. A record that gives no page (:mod:`.crawl_records`) and a
+  damaged file are counted, named in the task log and skipped: they never fail a task.
 * :class:`MeetingReportFilter` drops pages that are not reports of a COVID-19 prevention meeting
   held by a Chinese party or government body, with a reason (:mod:`.rules.reports`); dropped pages
   can be written aside (``dropped/``) for audit.
@@ -15,22 +16,29 @@ executor; the steps are the same on every executor:
   :func:`.build.features.crawl_features`, derived from the Pydantic models like the build's
   (computed where the crawl starts; the tasks need not import ``datasets``).
 
-Output folder: ``data/*.parquet`` (the annotated pages), ``dropped/*.jsonl.gz`` (with
-``--audit-dropped``), ``logs/`` (datatrove's completions, stats and task logs) and
-``crawl.json`` (the settings; a rerun with other settings is refused, a rerun with the same ones
-skips finished tasks). This module needs the ``scale`` extra (datatrove); the core package never
+Before any work the crawl refuses an input with no records, or whose records all lack a field
+an option names ("fields seen: …"), and an OUTPUT that is not a folder or lies inside the
+input. Output folder: ``data/*.parquet`` (the annotated pages), ``dropped/*.jsonl.gz`` (with
+``--audit-dropped``), ``logs/`` (datatrove's completions, stats and task logs, and
+``duplicate_ids.tsv``) and ``crawl.json`` (the settings and each input file's sha256; a rerun
+with other settings or other input content is refused, a rerun with the same ones skips
+finished tasks). This module needs the ``scale`` extra (datatrove); the core package never
 imports it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import sys
 import threading
 import time
-from collections import defaultdict
+import zlib
+from collections import Counter, defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -43,14 +51,31 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.readers.base import BaseDiskReader
 from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 from datatrove.utils.logging import logger
+from fsspec.utils import infer_compression
+from pyarrow import ArrowException
 
 from . import __version__
 from .annotate import annotate_context, doc_id_for
+from .crawl_records import (
+    ID_INVALID,
+    ID_MISSING,
+    SKIP_REASONS,
+    SURROGATES_REPLACED,
+    Skip,
+    count_fields,
+    fields_listed,
+    file_sha256,
+    files_changed,
+    json_ready_fields,
+    parse_json_line,
+    record_page,
+    shown,
+    stat_key,
+)
 from .encoding import LabelPlan, encode_row
 from .rules.context import ReportContext
 from .rules.registry import RuleError, drop_reason, rule_versions
 from .rules.reports import DROP_REASONS, prefilter
-from .text import replace_lone_surrogates
 from .text.normalise import normalise
 
 Executor = Literal["local", "slurm", "ray"]
@@ -70,6 +95,8 @@ _CONTEXT = "covidmeet_context"
 (in the same process; never written)."""
 _ANNOTATION = "covidmeet_annotation"
 _PUBLISHED = "covidmeet_published"
+_LEFT_OUT = "covidmeet_left_out"
+"""Metadata key of a dropped page: the fields its audit row leaves out, and why."""
 
 
 class CrawlError(Exception):
@@ -78,6 +105,12 @@ class CrawlError(Exception):
 
 # --- reading ----------------------------------------------------------------------------------
 
+FILE_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, ArrowException)
+"""What reading a damaged file raises (bad or truncated gzip, not Parquet, a broken page): the
+rest of that file is skipped, counted as an unreadable file and named."""
+RECORDS_SAMPLED = 1000
+"""Records read to list the fields they have when a finished crawl read no page."""
+
 
 def input_files(path: Path) -> tuple[Path, list[str], InputFormat]:
     """The folder to read from, the input files in it (sorted, relative) and their format."""
@@ -85,7 +118,7 @@ def input_files(path: Path) -> tuple[Path, list[str], InputFormat]:
         raise CrawlError(f"{path}: no such file or folder")
     if path.is_file():
         folder, names = path.parent, [path.name]
-    else:
+    elif path.is_dir():
         folder = path
         names = sorted(
             p.relative_to(path).as_posix()
@@ -94,12 +127,32 @@ def input_files(path: Path) -> tuple[Path, list[str], InputFormat]:
         )
         if not names:
             raise CrawlError(f"{path}: no *.jsonl[.gz|.zst] or *.parquet files in this folder")
+    else:
+        raise CrawlError(f"{path}: not a regular file or a folder")
     kinds = {"parquet" if n.endswith(PARQUET_SUFFIXES) else "jsonl" for n in names}
     if len(kinds) > 1:
         raise CrawlError(f"{path}: mixes JSON Lines and Parquet files; crawl one kind at a time")
     if not names[0].endswith(JSONL_SUFFIXES + PARQUET_SUFFIXES):
         raise CrawlError(f"{path}: not JSON Lines (.jsonl) or Parquet (.parquet)")
+    for name in names:
+        if name.endswith(".zst") and infer_compression(name) is None:
+            raise CrawlError(f"{folder / name}: reading .zst files needs `pip install zstandard`")
     return folder, names, kinds.pop()  # type: ignore[return-value]
+
+
+def check_output(output: Path, input_path: Path) -> None:
+    """OUTPUT must be a folder (or not exist yet) outside the input folder."""
+    if output.is_symlink() and not output.exists():
+        raise CrawlError(f"{output}: a symbolic link to nothing; OUTPUT must be a folder")
+    if output.exists() and not output.is_dir():
+        raise CrawlError(f"{output}: not a folder (OUTPUT is the folder the crawl writes)")
+    if input_path.is_dir():
+        source, target = input_path.resolve(), output.resolve()
+        if target == source or source in target.parents:
+            raise CrawlError(
+                f"{output} is inside the input folder {input_path}: the crawl would read its "
+                "own output; choose an OUTPUT outside it"
+            )
 
 
 def shard(files: list[str], rank: int, world_size: int) -> tuple[list[str], int, int]:
@@ -110,22 +163,69 @@ def shard(files: list[str], rank: int, world_size: int) -> tuple[list[str], int,
     return files, rank, world_size
 
 
+_ISO_DAY = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[Tt ].*)?", re.ASCII | re.DOTALL)
+"""``YYYY-MM-DD``, alone or followed by a time: not the week dates and basic forms that
+``date.fromisoformat`` also takes (``2020-W10-1``, ``20200302``)."""
+
+
 def published_date(value: Any) -> date | None:
     """A publication date from a crawl field: a date, a datetime, or an ISO string (its day)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and len(value) >= 10:
+    day = _ISO_DAY.fullmatch(value) if isinstance(value, str) else None
+    if day is None:
+        return None
+    try:
+        return date.fromisoformat(day.group(1))
+    except ValueError:  # 2020-02-30
+        return None
+
+
+def _jsonl_records(handle: Any, offset: int, stride: int) -> Iterator[tuple[int, dict | Skip]]:
+    """(line index, record or skip) for every ``stride``-th line from ``offset``; blank lines
+    are no records."""
+    for index, line in enumerate(handle):
+        if index % stride == offset and line.strip():
+            yield index, parse_json_line(line, first_line=index == 0)
+
+
+def _row_or_skip(batch: Any, at: int) -> dict | Skip:
+    """One Parquet row as a dict, or which fields Python cannot take (bytes that are not UTF-8
+    in a string column, a timestamp beyond year 9999)."""
+    row, bad, invalid_utf8 = {}, [], False
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
         try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
+            row[name] = column[at].as_py()
+        except (ValueError, OverflowError) as error:  # UnicodeDecodeError is a ValueError
+            invalid_utf8 |= isinstance(error, UnicodeDecodeError)
+            bad.append(f"{name!r} ({error})")
+    if not bad:
+        return row
+    return Skip("invalid_utf8" if invalid_utf8 else "bad_value", "field " + ", ".join(bad))
+
+
+def _parquet_records(
+    parquet: Any, offset: int, stride: int, batch_size: int
+) -> Iterator[tuple[int, dict | Skip]]:
+    index = 0
+    for batch in parquet.iter_batches(batch_size=batch_size):
+        first = (offset - index) % stride
+        try:
+            rows: list[dict | Skip] = batch.to_pylist()
+        except (ValueError, OverflowError):  # some row holds a bad value: find it, keep the rest
+            rows = [_row_or_skip(batch, at) for at in range(batch.num_rows)]
+        for at in range(first, len(rows), stride):
+            yield index + at, rows[at]
+        index += batch.num_rows
 
 
 class CrawlReader(BaseDiskReader):
-    """JSON Lines or Parquet records → datatrove documents (text, id, remaining fields)."""
+    """JSON Lines or Parquet records → datatrove documents (text, id, remaining fields).
+
+    A record that gives no page is counted (``skipped_<reason>``) and named in the task log; a
+    damaged file is counted (``unreadable_files``), named, and the task goes on."""
 
     name = "📖 crawl reader"
 
@@ -143,56 +243,63 @@ class CrawlReader(BaseDiskReader):
         self.input_format = input_format
         self.batch_size = batch_size
         self._offset, self._stride = 0, 1
+        self._ids_missing: set[str] = set()
+        """Files whose first record without an id was logged (a crawl with no ids at all is
+        common: the others are counted, not logged)."""
 
-    def _record(self, data: dict, filepath: str, index: int) -> Document | None:
-        document = self.get_document_from_dict(data, filepath, index)
-        if document is None:
-            self.stat_update("missing_text")
-        else:  # a JSON escape such as "\ud800" is not UTF-8: Parquet and the models refuse it
-            text = replace_lone_surrogates(document.text)
-            if text != document.text:
-                self.stat_update("lone_surrogates_replaced")
-                document.text = text
-        return document
+    def _document(self, record: dict | Skip, filepath: str, index: int) -> Document | None:
+        where = f"{filepath}:{index + 1}" if self.input_format == "jsonl" else f"{filepath}#{index}"
+        page = (
+            record
+            if isinstance(record, Skip)
+            else record_page(record, self.text_key, self.id_key, f"{filepath}/{index}")
+        )
+        if isinstance(page, Skip):
+            self.stat_update(f"skipped_{page.reason}")
+            logger.warning(f"{where}: {page.detail}; record skipped ({page.reason})")
+            return None
+        for note in page.notes:
+            self.stat_update(note)
+            if note == ID_INVALID or (note == ID_MISSING and filepath not in self._ids_missing):
+                further = " (further records of this file without one are counted only)"
+                logger.warning(
+                    f"{where}: no usable {self.id_key!r} ({note}); id {shown(page.id)}"
+                    + (further if note == ID_MISSING else "")
+                )
+                if note == ID_MISSING:
+                    self._ids_missing.add(filepath)
+        page.metadata.setdefault("file_path", self.data_folder.resolve_paths(filepath))
+        return Document(text=page.text, id=page.id, metadata=page.metadata)
 
-    def _read_jsonl(self, filepath: str) -> Iterator[Document]:
-        with self.data_folder.open(filepath, "r", compression="infer", encoding="utf-8") as f:
-            for index, line in enumerate(f):
-                if index % self._stride != self._offset or not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as error:
-                    self.stat_update("unreadable")
-                    print(f"{filepath}:{index + 1}: not JSON ({error}); skipped", file=sys.stderr)
-                    continue
-                if not isinstance(data, dict):
-                    self.stat_update("unreadable")
-                    print(f"{filepath}:{index + 1}: not a JSON object; skipped", file=sys.stderr)
-                    continue
-                document = self._record(data, filepath, index)
-                if document is not None:
-                    yield document
+    def _records(self, filepath: str) -> Iterator[tuple[int, dict | Skip]]:
+        if self.input_format == "parquet":
+            import pyarrow.parquet as pq
 
-    def _read_parquet(self, filepath: str) -> Iterator[Document]:
-        import pyarrow.parquet as pq
-
-        with self.data_folder.open(filepath, "rb") as f, pq.ParquetFile(f) as parquet:
-            index = 0
-            for batch in parquet.iter_batches(batch_size=self.batch_size):
-                rows = batch.to_pylist()
-                first = (self._offset - index) % self._stride
-                for at in range(first, len(rows), self._stride):
-                    document = self._record(rows[at], filepath, index + at)
-                    if document is not None:
-                        yield document
-                index += len(rows)
+            with self.data_folder.open(filepath, "rb") as f, pq.ParquetFile(f) as parquet:
+                yield from _parquet_records(parquet, self._offset, self._stride, self.batch_size)
+        else:
+            with self.data_folder.open(filepath, "rb", compression="infer") as f:
+                yield from _jsonl_records(f, self._offset, self._stride)
 
     def read_file(self, filepath: str) -> DocumentsPipeline:
-        if self.input_format == "parquet":
-            yield from self._read_parquet(filepath)
-        else:
-            yield from self._read_jsonl(filepath)
+        records, last = self._records(filepath), None
+        while True:
+            try:  # only reading the file is guarded: a failure elsewhere is no damaged file
+                index, record = next(records)
+            except StopIteration:
+                return
+            except FILE_ERRORS as error:
+                self.stat_update("unreadable_files")
+                after = "at its start" if last is None else f"after record {last}"
+                logger.error(
+                    f"{filepath}: unreadable {after} ({type(error).__name__}: {error}); "
+                    "the rest of this file is skipped"
+                )
+                return
+            last = index
+            document = self._document(record, filepath, index)
+            if document is not None:
+                yield document
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1):
         if data:
@@ -201,6 +308,76 @@ class CrawlReader(BaseDiskReader):
         for document in self.read_files_shard(files):
             self.update_doc_stats(document)
             yield document
+
+
+@dataclass
+class FieldScan:
+    """The fields of the records read before the crawl starts (with how many records have a
+    non-null value in each), and what was read."""
+
+    records: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    not_records: int = 0
+    """Lines that are not JSON objects."""
+    unreadable: list[str] = field(default_factory=list)
+    """Files that could not be read to their end, with the error (the crawl counts them too)."""
+
+
+def scan_fields(
+    folder: Path, files: list[str], fmt: InputFormat, wanted: set[str], limit: int | None = None
+) -> FieldScan:
+    """Read records until every field in ``wanted`` was seen (all of them when ``wanted`` is
+    empty), or ``limit`` records. Parquet answers from the schemas: a column counts once per
+    file."""
+    import pyarrow.parquet as pq
+    from datatrove.io import get_datafolder
+
+    data_folder = get_datafolder(str(folder.resolve()))
+    scan = FieldScan()
+    for name in files:
+        try:
+            if fmt == "parquet":
+                with data_folder.open(name, "rb") as f, pq.ParquetFile(f) as parquet:
+                    scan.records += parquet.metadata.num_rows
+                    count_fields([dict.fromkeys(parquet.schema_arrow.names, True)], scan.counts)
+                continue
+            with data_folder.open(name, "rb", compression="infer") as f:
+                for _, record in _jsonl_records(f, 0, 1):
+                    if isinstance(record, Skip):
+                        scan.not_records += 1
+                        continue
+                    scan.records += 1
+                    count_fields([record], scan.counts)
+                    if (wanted and wanted <= scan.counts.keys()) or (
+                        limit is not None and scan.records >= limit
+                    ):
+                        return scan
+        except FILE_ERRORS as error:
+            scan.unreadable.append(f"{name} ({type(error).__name__}: {error})")
+    return scan
+
+
+def check_fields(settings: CrawlSettings, folder: Path, files: list[str], fmt: InputFormat) -> None:
+    """Refuse, before any work, an input with no records, or whose records lack a field the
+    options name (the text field always; the id and date fields when given)."""
+    options = {settings.text_key: "--text-key"}
+    for key, option in ((settings.id_key, "--id-key"), (settings.published_key, "--published-key")):
+        if key in settings.required_keys:
+            options.setdefault(key, option)
+    scan = scan_fields(folder, files, fmt, set(options))
+    where = settings.input
+    if scan.records == 0 and scan.not_records == 0 and not scan.unreadable:
+        raise CrawlError(f"{where}: holds no records ({len(files)} file(s), all empty)")
+    missing = [key for key in options if key not in scan.counts]
+    if missing:
+        named = ", ".join(f"{key!r} ({options[key]})" for key in missing)
+        unread = f"; {scan.not_records} line(s) are not JSON objects" if scan.not_records else ""
+        if scan.unreadable:
+            unread += "; unreadable: " + ", ".join(scan.unreadable)
+        raise CrawlError(
+            f"{where}: no record has the field {named}; fields seen in {scan.records} "
+            f"record(s): {fields_listed(scan.counts)}{unread}"
+        )
 
 
 # --- filtering and annotating ------------------------------------------------------------------
@@ -212,20 +389,41 @@ class MeetingReportFilter(BaseFilter):
 
     name = "🗞 meeting reports"
 
-    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+    def keep(self, doc: Document) -> bool | tuple[bool, str]:
         reason = prefilter(doc.text)
         if reason is not None:
             return False, reason
         ctx = ReportContext.of(normalise(doc.text))
-        try:
-            reason = drop_reason(ctx)
-        except RuleError as error:  # counted and named; the page is dropped with that reason
-            logger.warning(f"{doc.id}: the report filter failed ({error})")
-            return False, RULE_FAILED
+        reason = drop_reason(ctx)
         if reason is not None:
             return False, reason
         doc.metadata[_CONTEXT] = ctx
         return True
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        try:
+            kept = self.keep(doc)
+        except Exception as error:  # the boundary: counted, named; the page is dropped
+            if isinstance(error, RuleError):
+                self.stat_update(f"failed_{error.rule}")
+            logger.warning(
+                f"{shown(doc.id)}: the report filter failed ({type(error).__name__}: {error})"
+            )
+            kept = False, RULE_FAILED
+        if kept is not True and self.exclusion_writer is not None:
+            self.make_auditable(doc)
+        return kept
+
+    def make_auditable(self, doc: Document) -> None:
+        """Leave in ``doc.metadata`` only what JSON holds; name and count the fields left out
+        (their values are not written to the audit; the page is)."""
+        fields = {k: v for k, v in doc.metadata.items() if not k.startswith("covidmeet_")}
+        ready, left_out = json_ready_fields(fields)
+        doc.metadata = ready | ({_LEFT_OUT: left_out} if left_out else {})
+        if left_out:
+            self.stat_update("audit_fields_left_out", value=len(left_out))
+            named = ", ".join(f"'{shown(k, 40)}' ({why})" for k, why in left_out.items())
+            logger.warning(f"{shown(doc.id)}: not written to the audit, no JSON form: {named}")
 
 
 class AnnotateStep(PipelineStep):
@@ -266,7 +464,7 @@ class AnnotateStep(PipelineStep):
                 self.stat_update("failed")
                 if isinstance(error, RuleError):
                     self.stat_update(f"failed_{error.rule}")
-                logger.warning(f"{doc.id}: not annotated ({type(error).__name__}: {error})")
+                logger.warning(f"{shown(doc.id)}: not annotated ({type(error).__name__}: {error})")
                 continue
             self.stat_update("annotated")
             yield doc
@@ -316,11 +514,22 @@ def annotation_writer(folder: str) -> AnnotationWriter:
 
 
 def _dropped_row(_writer: Any, doc: Document) -> dict[str, Any]:
-    return {"id": doc.id, "reason": doc.metadata.get("filter_reason"), "text": doc.text} | {
-        key: value
-        for key, value in doc.metadata.items()
-        if key != "filter_reason" and not key.startswith("covidmeet_")
+    """The audit row: the record's other fields under ``metadata`` (as datatrove's writers put
+    them; a field named ``id`` or ``reason`` cannot pass for the page's), made JSON-ready by
+    :meth:`MeetingReportFilter.make_auditable`."""
+    row = {
+        "id": doc.id,
+        "reason": doc.metadata.get("filter_reason"),
+        "text": doc.text,
+        "metadata": {
+            key: value
+            for key, value in doc.metadata.items()
+            if key != "filter_reason" and not key.startswith("covidmeet_")
+        },
     }
+    if _LEFT_OUT in doc.metadata:
+        row["left_out"] = doc.metadata[_LEFT_OUT]
+    return row
 
 
 def dropped_writer(folder: str) -> JsonlWriter:
@@ -358,13 +567,47 @@ class CrawlSettings:
     executor: Executor = "local"
     audit_dropped: bool = False
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
+    required_keys: tuple[str, ...] = ()
+    """Fields some record must have, besides the text field (the id and date fields the user
+    named): the crawl is refused otherwise."""
 
 
-def _fingerprint(settings: CrawlSettings, files: list[str], folder: Path) -> dict[str, Any]:
+FILE_STATS = "file_stats"
+"""crawl.json key: each input file's :func:`.crawl_records.stat_key` when it was hashed; an
+unchanged key spares hashing the file again on a resume (not compared)."""
+
+
+def input_digests(
+    folder: Path, files: list[str], known: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[int]]]:
+    """Each input file's size and sha256, and its stat key. A file whose stat key is the one in
+    ``known`` (a previous run's ``file_stats`` and ``files``) keeps its recorded digest."""
+    stats = {name: stat_key(folder / name) for name in files}
+    recorded_files, recorded_stats = known.get("files"), known.get(FILE_STATS)
+    recorded_files = recorded_files if isinstance(recorded_files, dict) else {}
+    recorded_stats = recorded_stats if isinstance(recorded_stats, dict) else {}
+
+    def digest(name: str) -> dict[str, Any]:
+        recorded = recorded_files.get(name)
+        if recorded_stats.get(name) == stats[name] and isinstance(recorded, dict):
+            return recorded
+        try:
+            return {"bytes": stats[name][0], "sha256": file_sha256(folder / name)}
+        except OSError as error:
+            raise CrawlError(f"{folder / name}: unreadable ({error.strerror or error})") from error
+
+    with ThreadPoolExecutor(max_workers=min(8, len(files))) as pool:
+        digests = dict(zip(files, pool.map(digest, files), strict=True))
+    return digests, stats
+
+
+def _fingerprint(
+    settings: CrawlSettings, folder: Path, digests: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     """What the output depends on: a rerun must match it to resume."""
     return {
         "input": str(folder.resolve()),
-        "files": {name: (folder / name).stat().st_size for name in files},
+        "files": digests,
         "text_key": settings.text_key,
         "id_key": settings.id_key,
         "published_key": settings.published_key,
@@ -375,16 +618,36 @@ def _fingerprint(settings: CrawlSettings, files: list[str], folder: Path) -> dic
     }
 
 
-def _check_settings(output: Path, fingerprint: dict[str, Any]) -> None:
+def previous_settings(output: Path) -> dict[str, Any] | None:
+    """The settings an earlier run recorded in OUTPUT, if there are any."""
     path = output / SETTINGS_FILE
-    if path.is_file():
-        try:
-            before = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise CrawlError(f"{path}: unreadable ({error}); use a new OUTPUT folder") from error
+    if not path.is_file():
+        return None
+    try:
+        before = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as error:  # ValueError: not JSON or UTF-8
+        raise CrawlError(f"{path}: unreadable ({error}); use a new OUTPUT folder") from error
+    if not isinstance(before, dict):
+        raise CrawlError(f"{path}: not a crawl's settings; use a new OUTPUT folder")
+    return before
+
+
+def _check_settings(
+    output: Path, fingerprint: dict[str, Any], before: dict[str, Any] | None, stats: dict
+) -> None:
+    """Resume only a crawl of the same input content with the same settings; start a new one
+    only in a new or empty folder (and record its settings)."""
+    if before is not None:
+        before = {k: v for k, v in before.items() if k != FILE_STATS}
         differ = sorted(
             k for k in fingerprint.keys() | before.keys() if before.get(k) != fingerprint.get(k)
         )
+        if differ == ["files"]:
+            changes = files_changed(before.get("files"), fingerprint["files"])
+            raise CrawlError(
+                f"{output} holds a crawl of other input: {'; '.join(changes)}. Resume with the "
+                "input the crawl started with, or use a new OUTPUT folder"
+            )
         if differ:
             raise CrawlError(
                 f"{output} holds a crawl made with other settings ({', '.join(differ)} differ); "
@@ -393,11 +656,17 @@ def _check_settings(output: Path, fingerprint: dict[str, Any]) -> None:
         return
     if output.exists() and any(output.iterdir()):
         raise CrawlError(f"{output} is not empty and holds no {SETTINGS_FILE}; use a new folder")
-    output.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(fingerprint, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    text = json.dumps(
+        fingerprint | {FILE_STATS: stats}, ensure_ascii=False, indent=2, sort_keys=True
+    )
+    path = output / SETTINGS_FILE
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as error:
+        raise CrawlError(f"{output}: cannot write the crawl's settings ({error})") from error
 
 
 def pipeline(settings: CrawlSettings, folder: Path, files: list[str], fmt: InputFormat) -> list:
@@ -439,7 +708,7 @@ def make_executor(settings: CrawlSettings, steps: list) -> PipelineExecutor:
             time=cluster.time,
             partition=cluster.partition,
             cpus_per_task=cluster.cpus_per_task,
-            mem_per_cpu_gb=int(cluster.mem_per_cpu_gb),
+            mem_per_cpu_gb=math.ceil(cluster.mem_per_cpu_gb),  # Slurm takes whole GB here
             job_name="covidmeet-crawl",
             env_command=cluster.env_command or _default_env_command(),
             sbatch_args=dict(cluster.sbatch_args),
@@ -505,6 +774,9 @@ class _TaskProgress:
 
 # --- summary ----------------------------------------------------------------------------------
 
+DUPLICATES_FILE = "duplicate_ids.tsv"
+"""In OUTPUT/logs/: each id that more than one output row has, with how many rows have it."""
+
 
 @dataclass
 class CrawlSummary:
@@ -518,19 +790,37 @@ class CrawlSummary:
     dropped: dict[str, int] = field(default_factory=dict)
     meetings: int = 0
     requirements: int = 0
-    unreadable: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Records that gave no page, per reason (:data:`.crawl_records.SKIP_REASONS`)."""
+    ids_generated: dict[str, int] = field(default_factory=dict)
+    """Pages given ``FILE/INDEX`` as id: ``id_missing``, ``id_invalid``."""
+    surrogates_replaced: int = 0
+    unreadable_files: int = 0
+    audit_left_out: int = 0
+    """Field values not written to the audit of dropped pages (no JSON form)."""
+    duplicate_rows: int = 0
+    """Output rows whose id an earlier row (in rank order) has too."""
+    duplicates_unchecked: str | None = None
     seconds: float = 0.0
     read_this_run: int = 0
     not_annotated: int = 0
     submitted: str | None = None
     failure: str | None = None
     """Why the executor stopped before every task finished, if it did."""
+    nothing_read: str | None = None
+    """Why a finished crawl read no page at all (then it failed: a wrong field, most likely)."""
 
     @property
     def docs_per_second(self) -> float | None:
         if not self.read_this_run or self.seconds <= 0:
             return None
         return self.read_this_run / self.seconds
+
+    @property
+    def succeeded(self) -> bool:
+        return self.submitted is not None or (
+            self.completed == self.tasks and self.nothing_read is None
+        )
 
 
 Totals = dict[str, dict[str, float]]
@@ -552,12 +842,38 @@ def task_totals(output: Path, ranks: set[int] | None = None) -> Totals:
     return totals
 
 
+def count_duplicate_ids(output: Path) -> tuple[int, str | None]:
+    """Output rows whose id another row has (all rows are kept: which copy is right is not the
+    crawl's to decide), listed in ``logs/duplicate_ids.tsv``; or why they could not be counted.
+
+    Only the ``id`` column is read. Ids repeat when the input repeats them, or when a record's
+    id is a number equal to another's (``7``, ``"7"``, ``7.0``)."""
+    import pyarrow.parquet as pq
+
+    counts: Counter[str] = Counter()
+    for path in sorted((output / DATA_DIR).glob("*.parquet")):
+        try:
+            counts.update(pq.read_table(path, columns=["id"]).column("id").to_pylist())
+        except (OSError, ArrowException) as error:
+            return 0, f"{path}: unreadable ({type(error).__name__}: {error})"
+    repeated = {page_id: n for page_id, n in counts.items() if n > 1}
+    listing = output / LOGS_DIR / DUPLICATES_FILE
+    if repeated:
+        lines = "".join(f"{json.dumps(i, ensure_ascii=False)}\t{n}\n" for i, n in repeated.items())
+        try:
+            listing.write_text(lines, encoding="utf-8")
+        except OSError as error:
+            return sum(repeated.values()) - len(repeated), f"{listing}: not written ({error})"
+    return sum(repeated.values()) - len(repeated), None
+
+
 def summarise(output: Path, tasks: int, ran: list[int], seconds: float) -> CrawlSummary:
     totals = task_totals(output)
     reader = totals.get(CrawlReader.name, {})
     kept_filter = totals.get(MeetingReportFilter.name, {})
     annotate = totals.get(AnnotateStep.name, {})
     this_run = task_totals(output, set(ran))
+    duplicates, unchecked = count_duplicate_ids(output)
     return CrawlSummary(
         output=output,
         tasks=tasks,
@@ -572,15 +888,32 @@ def summarise(output: Path, tasks: int, ran: list[int], seconds: float) -> Crawl
         },
         meetings=int(annotate.get("meetings", 0)),
         requirements=int(annotate.get("requirements", 0)),
-        unreadable=int(reader.get("unreadable", 0)),
+        skipped={
+            reason: int(reader[f"skipped_{reason}"])
+            for reason in SKIP_REASONS
+            if reader.get(f"skipped_{reason}")
+        },
+        ids_generated={
+            note: int(reader[note]) for note in (ID_MISSING, ID_INVALID) if reader.get(note)
+        },
+        surrogates_replaced=int(reader.get(SURROGATES_REPLACED, 0)),
+        unreadable_files=int(reader.get("unreadable_files", 0)),
+        audit_left_out=int(kept_filter.get("audit_fields_left_out", 0)),
+        duplicate_rows=duplicates,
+        duplicates_unchecked=unchecked,
         not_annotated=int(annotate.get("failed", 0)),
         seconds=seconds,
         read_this_run=int(this_run.get(CrawlReader.name, {}).get("documents", 0)),
     )
 
 
+def _per_reason(counts: dict[str, int]) -> str:
+    return ", ".join(f"{reason} {count}" for reason, count in counts.items())
+
+
 def render_summary(summary: CrawlSummary) -> str:
     data_files = f"{(summary.output / DATA_DIR).as_posix()}/*.parquet"
+    task_logs = f"{summary.output / LOGS_DIR}/logs/"
     if summary.submitted is not None:
         return (
             f"submitted Slurm job {summary.submitted} for {summary.tasks - summary.completed} "
@@ -592,27 +925,57 @@ def render_summary(summary: CrawlSummary) -> str:
     if summary.failure is not None:
         lines.append(
             f"{summary.tasks - summary.completed} of {summary.tasks} tasks did not finish "
-            f"({summary.failure}); task logs in {summary.output / LOGS_DIR}/logs/. "
+            f"({summary.failure}); task logs in {task_logs}. "
             "Run the same command again to retry them: finished tasks are skipped."
         )
     elif summary.ran == 0:
         lines.append(f"all {summary.tasks} tasks were already complete; nothing to do")
+    if summary.nothing_read is not None:
+        lines.append(f"no page was read: {summary.nothing_read}")
     lines.append(f"tasks: {summary.completed}/{summary.tasks} complete ({summary.ran} run now)")
-    lines.append(
-        f"read: {summary.read} documents"
-        + (f" ({summary.unreadable} unreadable records skipped)" if summary.unreadable else "")
-    )
+    lines.append(f"read: {summary.read} documents")
+    if summary.skipped:
+        lines.append(
+            f"skipped: {sum(summary.skipped.values())} records that give no page "
+            f"({_per_reason(summary.skipped)}; each named in {task_logs})"
+        )
+    if summary.unreadable_files:
+        lines.append(
+            f"unreadable files: {summary.unreadable_files} (read up to the damage, the rest "
+            f"skipped; named in {task_logs})"
+        )
+    if summary.ids_generated:
+        lines.append(
+            f"ids generated: {sum(summary.ids_generated.values())} pages had no usable id and "
+            f"are named FILE/INDEX ({_per_reason(summary.ids_generated)})"
+        )
+    if summary.surrogates_replaced:
+        lines.append(
+            f"lone surrogates replaced by U+FFFD: in {summary.surrogates_replaced} texts or ids"
+        )
     lines.append(f"kept: {summary.kept} meeting reports")
     dropped = sum(summary.dropped.values())
     lines.append(f"dropped: {dropped}")
     for reason, count in summary.dropped.items():
         lines.append(f"  {reason:<20} {count:>10}")
+    if summary.audit_left_out:
+        lines.append(
+            f"audit: {summary.audit_left_out} field values with no JSON form left out of "
+            f"{summary.output / DROPPED_DIR}/ (named in {task_logs})"
+        )
     lines.append(f"meetings found: {summary.meetings} ({summary.requirements} requirements)")
     if summary.not_annotated:
         lines.append(
             f"not annotated: {summary.not_annotated} kept pages whose annotation failed "
-            f"(page ids in {summary.output / LOGS_DIR}/logs/)"
+            f"(page ids in {task_logs})"
         )
+    if summary.duplicate_rows:
+        lines.append(
+            f"duplicate ids: {summary.duplicate_rows} output rows repeat the id of another row "
+            f"(all kept; ids in {summary.output / LOGS_DIR / DUPLICATES_FILE})"
+        )
+    if summary.duplicates_unchecked is not None:
+        lines.append(f"duplicate ids: not counted ({summary.duplicates_unchecked})")
     rate = summary.docs_per_second
     if rate is not None:
         lines.append(
@@ -628,13 +991,32 @@ def render_summary(summary: CrawlSummary) -> str:
     return "\n".join(lines)
 
 
+def nothing_read(
+    summary: CrawlSummary, settings: CrawlSettings, folder: Path, files: list[str], fmt: InputFormat
+) -> str | None:
+    """Why a finished crawl that read no page failed, with the fields its records have."""
+    if summary.completed < summary.tasks or summary.read > 0:
+        return None
+    scan = scan_fields(folder, files, fmt, set(), limit=RECORDS_SAMPLED)
+    skipped = sum(summary.skipped.values())
+    why = f"{skipped} records skipped ({_per_reason(summary.skipped)})" if skipped else "no record"
+    return (
+        f"{why}; is {settings.text_key!r} (--text-key) the field holding the page text? Fields "
+        f"seen in the first {scan.records} record(s): {fields_listed(scan.counts)}"
+    )
+
+
 def crawl(settings: CrawlSettings, progress: bool | None = None) -> CrawlSummary:
     """Run (or resume) the crawl; on Slurm, submit it and return at once."""
     if settings.tasks < 1 or settings.workers < 1:
         raise CrawlError("--tasks and --workers must be at least 1")
+    check_output(settings.output, settings.input)
     folder, files, fmt = input_files(settings.input)
+    before = previous_settings(settings.output)
+    check_fields(settings, folder, files, fmt)
     executor = make_executor(settings, pipeline(settings, folder, files, fmt))
-    _check_settings(settings.output, _fingerprint(settings, files, folder))
+    digests, stats = input_digests(folder, files, before or {})
+    _check_settings(settings.output, _fingerprint(settings, folder, digests), before, stats)
     output = settings.output
     pending = executor.get_incomplete_ranks()
     if settings.executor == "ray" and pending:
@@ -646,6 +1028,8 @@ def crawl(settings: CrawlSettings, progress: bool | None = None) -> CrawlSummary
         job = getattr(executor, "job_id", None)
         if pending and job not in (None, -1):
             summary.submitted = str(job)
+        else:
+            summary.nothing_read = nothing_read(summary, settings, folder, files, fmt)
         return summary
     failure = None
     if pending:
@@ -659,6 +1043,7 @@ def crawl(settings: CrawlSettings, progress: bool | None = None) -> CrawlSummary
     if failure is None and summary.completed < settings.tasks:
         failure = "some tasks did not report completion"
     summary.failure = failure
+    summary.nothing_read = nothing_read(summary, settings, folder, files, fmt)
     return summary
 
 
@@ -672,14 +1057,19 @@ __all__ = [
     "CrawlSummary",
     "MeetingReportFilter",
     "annotation_writer",
+    "check_fields",
+    "check_output",
+    "count_duplicate_ids",
     "crawl",
     "crawl_row",
     "dropped_writer",
+    "input_digests",
     "input_files",
     "make_executor",
     "pipeline",
     "published_date",
     "render_summary",
+    "scan_fields",
     "shard",
     "start_ray",
     "summarise",
