@@ -927,3 +927,19 @@ def test_a_damaged_settings_file_is_refused_by_name(tmp_path, capsys) -> None:
         (output / "crawl.json").write_text(damaged, encoding="utf-8")
         code, _, err = _crawl_one_task(capsys, source, output)
         assert code == 1 and message in err, err
+
+
+@pytest.mark.parametrize(
+    "damage", [b"{not json", b"[]]", b'[{"name": "x"}]', b'[{"name": 1, "stats": {}}]', b"\xff"]
+)
+def test_a_damaged_task_stats_file_stops_the_summary_naming_it(tmp_path, capsys, damage) -> None:
+    source = _write_lines(tmp_path / "pages.jsonl", [_line(KEPT[0].record())])
+    output = tmp_path / "out"
+    code, out, err = _crawl_one_task(capsys, source, output)
+    assert code == 0, out + err
+    (stats,) = (output / "logs" / "stats").glob("*.json")
+    stats.write_bytes(damage)
+    code, out, err = _crawl_one_task(capsys, source, output)
+    assert code == 1
+    assert f"{stats} is damaged" in err and "to run that task again" in err
+    assert "Traceback" not in out + err

@@ -833,13 +833,43 @@ def task_totals(output: Path, ranks: set[int] | None = None) -> Totals:
     totals: Totals = defaultdict(lambda: defaultdict(float))
     folder = output / LOGS_DIR / "stats"
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        if ranks is not None and (not path.stem.isascii() or not path.stem.isdigit()):
+            continue  # not a task's file
         if ranks is not None and int(path.stem) not in ranks:
             continue
-        for step in json.loads(path.read_text(encoding="utf-8")):
-            name = step["name"].split(": ", 1)[-1]  # datatrove names them "<type>: <name>"
-            for key, value in step["stats"].items():
-                totals[name][key] += value["total"] if isinstance(value, dict) else value
+        for name, stats in _task_stats(path):
+            for key, value in stats.items():
+                totals[name][key] += value
     return totals
+
+
+def _task_stats(path: Path) -> list[tuple[str, dict[str, float]]]:
+    """One task's stats file as (step name, {counter: total}); a damaged file is a
+    :class:`CrawlError` naming it and saying how to run its task again."""
+    try:
+        steps = json.loads(path.read_text(encoding="utf-8"))
+        parsed = []
+        for step in steps:
+            name = step["name"].split(": ", 1)[-1]  # datatrove names them "<type>: <name>"
+            stats = {
+                key: float(value["total"] if isinstance(value, dict) else value)
+                for key, value in step["stats"].items()
+            }
+            parsed.append((name, stats))
+        return parsed
+    except (
+        OSError,
+        UnicodeDecodeError,
+        RecursionError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as error:
+        raise CrawlError(
+            f"{path} is damaged ({type(error).__name__}: {error}): delete it and the task's file "
+            f"in {path.parent.parent / 'completions'} to run that task again"
+        ) from None
 
 
 def count_duplicate_ids(output: Path) -> tuple[int, str | None]:
