@@ -31,8 +31,9 @@ from pathlib import Path
 
 from proctree import tree_memory_bytes
 
-from covidmeet_ds.corpus import Layout, parse_yaml, read_text
+from covidmeet_ds.corpus import Layout, parse_yaml
 from covidmeet_ds.models import Manifest, ManifestEntry
+from covidmeet_ds.reader import read_text
 
 REPO = Path(__file__).resolve().parents[1]
 SKELETON = ("CARD.md", "schema", "docs", "reports/evaluation.json")
@@ -51,7 +52,7 @@ class Seed:
 def load_seeds(root: Path) -> list[Seed]:
     """The annotated documents of the corpus under ``root``, with their annotation files."""
     layout = Layout(root)
-    manifest = Manifest.model_validate(parse_yaml(read_text(layout.manifest)[0]).data)
+    manifest = Manifest.model_validate(parse_yaml(read_text(layout, layout.manifest)[0]).data)
     seeds = []
     for entry in manifest.documents:
         annotations = {}

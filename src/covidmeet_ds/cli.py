@@ -58,16 +58,17 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _cmd_annotate(args: argparse.Namespace) -> int:
     from .annotate import annotate_corpus, annotate_text, doc_id_for
-    from .corpus import InputError, read_text
+    from .corpus import InputError, decode_utf8
+    from .reader import read_regular_file
 
     if args.text:
         status = 0
         for name in args.text:
             path = Path(name)
             try:
-                raw = read_text(path)[0]
-            except (OSError, InputError) as error:
-                print(f"{path}: {getattr(error, 'message', error)}", file=sys.stderr)
+                raw = decode_utf8(read_regular_file(path))
+            except InputError as error:
+                print(f"{path}:{error.line}:{error.column}: {error.message}", file=sys.stderr)
                 status = 1
                 continue
             annotation = annotate_text(

@@ -175,14 +175,6 @@ def decode_utf8(data: bytes) -> str:
         ) from None
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    """Read a UTF-8 text file; returns (text, sha256 of its bytes)."""
-    data = path.read_bytes()
-    if not data.strip():
-        raise InputError("file is empty")
-    return decode_utf8(data), sha256_bytes(data)
-
-
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same folder and a rename.
 
@@ -615,15 +607,3 @@ def modeline(layout: Layout, path: Path, schema: str = ANNOTATION_SCHEMA) -> str
     """The ``yaml-language-server`` modeline pointing from ``path`` to the JSON Schema."""
     target = os.path.relpath(layout.root / schema, path.parent)
     return f"{MODELINE_PREFIX}{Path(target).as_posix()}"
-
-
-def annotation_files(layout: Layout) -> Iterator[tuple[str, Path]]:
-    """Every file in the annotation folders, as (annotator, path), sorted."""
-    for annotator in ANNOTATORS:
-        folder = layout.annotation_dir(annotator)
-        if folder.is_dir():
-            # names, not Paths, are sorted: a folder of many annotations costs less memory
-            for name in sorted(os.listdir(folder), key=os.path.normcase):
-                path = folder / name
-                if not name.startswith(".") and path.is_file():
-                    yield annotator, path

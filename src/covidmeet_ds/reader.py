@@ -55,7 +55,7 @@ def _kind(mode: int) -> str:
 
 
 def _not_regular(mode: int) -> InputError:
-    return InputError(f"not a regular file: it is {_kind(mode)}; the corpus holds regular files")
+    return InputError(f"not a regular file: it is {_kind(mode)}; only regular files are read")
 
 
 def resolve_inside(layout: Layout, path: Path) -> Path:
