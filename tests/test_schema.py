@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import jsonschema
 import pytest
@@ -34,6 +35,29 @@ def test_a_stale_schema_is_detected_and_rewritten(repo_copy, capsys) -> None:
 @pytest.mark.parametrize(
     "path", sorted((REPO / "annotations").glob("*/*.yaml")), ids=lambda p: p.name
 )
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "relative", ["schema/annotation.schema.json", "docs/annotation-guidelines.md"]
+)
+@pytest.mark.parametrize("option", ["--check", "--write"])
+def test_a_generated_file_that_is_a_fifo_is_refused_not_waited_on_or_replaced(
+    repo_copy, capsys, relative, option
+) -> None:
+    path = repo_copy / relative
+    path.unlink()
+    os.mkfifo(path)
+    assert main(["schema", "--root", str(repo_copy), option]) == 1
+    err = capsys.readouterr().err
+    assert f"{relative}: not a regular file: it is a FIFO" in err
+    assert path.is_fifo()
+
+
+def test_guidelines_without_the_taxonomy_markers_are_named(repo_copy, capsys) -> None:
+    (repo_copy / "docs/annotation-guidelines.md").write_text("# Guidelines\n", encoding="utf-8")
+    assert main(["schema", "--root", str(repo_copy), "--check"]) == 1
+    assert "docs/annotation-guidelines.md lacks the" in capsys.readouterr().err
+
+
 def test_annotations_pass_the_json_schema_that_editors_use(path) -> None:
     schema = json.loads((REPO / "schema/annotation.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(parse_yaml(path.read_text(encoding="utf-8")).data, schema)

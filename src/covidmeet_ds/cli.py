@@ -43,6 +43,17 @@ def _cmd_anchor(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
+    from .corpus import InputError
+
+    try:
+        return _schema(args)
+    except InputError as error:
+        # which generated file: the guidelines, or a schema in schema/
+        print(f"schema stopped: {error.message}", file=sys.stderr)
+        return 1
+
+
+def _schema(args: argparse.Namespace) -> int:
     if args.write:
         for relative in write_schemas(args.root):
             print(f"wrote {relative}")

@@ -5,12 +5,14 @@ tests fail when they are stale."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from .corpus import ANNOTATION_SCHEMA, MANIFEST_SCHEMA, write_text_atomic
+from .corpus import ANNOTATION_SCHEMA, MANIFEST_SCHEMA, InputError, Layout, write_text_atomic
 from .models import Annotation, Manifest
+from .reader import read_text
 from .taxonomy import taxonomy_markdown
 
 GUIDELINES = "docs/annotation-guidelines.md"
@@ -21,12 +23,12 @@ _MODELS: dict[str, type[BaseModel]] = {ANNOTATION_SCHEMA: Annotation, MANIFEST_S
 
 def _guidelines_text(root: Path) -> str | None:
     path = root / GUIDELINES
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
-    text = path.read_text(encoding="utf-8")
+    text = _current(root, GUIDELINES) or ""
     begin, end = text.find(_TABLE_BEGIN), text.find(_TABLE_END)
     if begin == -1 or end < begin:
-        raise ValueError(f"{GUIDELINES} lacks the {_TABLE_BEGIN.strip()} … {_TABLE_END} markers")
+        raise InputError(f"{GUIDELINES} lacks the {_TABLE_BEGIN.strip()} … {_TABLE_END} markers")
     return text[: begin + len(_TABLE_BEGIN)] + taxonomy_markdown() + text[end:]
 
 
@@ -52,11 +54,19 @@ def schema_texts() -> dict[str, str]:
 
 
 def _stale(root: Path, texts: dict[str, str]) -> list[str]:
-    return [
-        relative
-        for relative, text in texts.items()
-        if not (root / relative).is_file() or (root / relative).read_text(encoding="utf-8") != text
-    ]
+    return [relative for relative, text in texts.items() if _current(root, relative) != text]
+
+
+def _current(root: Path, relative: str) -> str | None:
+    """The text of a generated file as it is now, None when there is none (a file that is not
+    a regular file inside the root is an :class:`InputError`: it is never replaced)."""
+    path = root / relative
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_text(Layout(root), path)[0]
+    except InputError as error:
+        raise InputError(f"{relative}: {error.message}", error.line, error.column) from None
 
 
 def stale_schemas(root: Path) -> list[str]:
