@@ -32,9 +32,6 @@ def test_a_stale_schema_is_detected_and_rewritten(repo_copy, capsys) -> None:
     capsys.readouterr()
 
 
-@pytest.mark.parametrize(
-    "path", sorted((REPO / "annotations").glob("*/*.yaml")), ids=lambda p: p.name
-)
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     "relative", ["schema/annotation.schema.json", "docs/annotation-guidelines.md"]
@@ -58,6 +55,9 @@ def test_guidelines_without_the_taxonomy_markers_are_named(repo_copy, capsys) ->
     assert "docs/annotation-guidelines.md lacks the" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "path", sorted((REPO / "annotations").glob("*/*.yaml")), ids=lambda p: p.name
+)
 def test_annotations_pass_the_json_schema_that_editors_use(path) -> None:
     schema = json.loads((REPO / "schema/annotation.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(parse_yaml(path.read_text(encoding="utf-8")).data, schema)
