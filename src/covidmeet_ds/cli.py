@@ -163,7 +163,53 @@ def _print_failures(failures: list) -> None:
         print(render_failures(items) + "\n")
 
 
+def _evaluate_predictions(args: argparse.Namespace) -> int:
+    """``evaluate --predictions FILE``: score a system's JSON Lines against one split's gold;
+    prints the tables and writes nothing (``reports/evaluation.json`` is the rules' report)."""
+    from .errors import CorpusInvalid, NothingToScore, PredictionsInvalid
+    from .predictions import evaluate_predictions
+
+    try:
+        evaluation = evaluate_predictions(args.predictions, args.root, args.split or "test")
+    except CorpusInvalid as error:
+        print(render(error.problems, args.format))
+        print("evaluation stopped: the corpus does not validate", file=sys.stderr)
+        return 1
+    except PredictionsInvalid as error:
+        print(render(error.problems, args.format))
+        print(
+            f"evaluation stopped: {len(error.problems)} problem(s) in the predictions; "
+            "nothing was scored",
+            file=sys.stderr,
+        )
+        return 1
+    except NothingToScore as error:
+        print(f"evaluation stopped: {error}", file=sys.stderr)
+        return 1
+    print(evaluation.markdown())
+    return 0
+
+
+def _predictions_conflict(args: argparse.Namespace) -> str | None:
+    """Why the options cannot go together, or None."""
+    if args.predictions is None:
+        return "--split applies to --predictions only" if args.split is not None else None
+    if args.devset or args.failures:
+        return "--devset and --failures score the rules: they do not go with --predictions"
+    return None
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    conflict = _predictions_conflict(args)
+    if conflict is not None:
+        print(f"covidmeet-ds evaluate: {conflict}", file=sys.stderr)
+        return 2
+    if args.predictions is not None:
+        return _evaluate_predictions(args)
+    return _evaluate_rules(args)
+
+
+def _evaluate_rules(args: argparse.Namespace) -> int:
     from .corpus import InputError, Layout
     from .evalset import merge_sets, rules_fingerprint
     from .evaluate import EvaluationReport, render_markdown, score, write_report
@@ -389,10 +435,25 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.set_defaults(run=_cmd_annotate)
 
     evaluate = commands.add_parser(
-        "evaluate", help="score rule annotations (and peer baselines) against the gold"
+        "evaluate",
+        help="score rule annotations (and peer baselines), or your --predictions, against the gold",
     )
     root_option(evaluate)
     format_option(evaluate)
+    evaluate.add_argument(
+        "--predictions",
+        type=Path,
+        metavar="FILE",
+        help="score these predictions instead: JSON Lines, one annotation per line (the format "
+        "`annotate --text` prints); prints the tables and writes nothing",
+    )
+    evaluate.add_argument(
+        "--split",
+        choices=("train", "validation", "test", "all"),
+        default=None,
+        help="with --predictions: the documents whose gold is scored, by the build's split "
+        "(default: test)",
+    )
     evaluate.add_argument(
         "--no-peers", action="store_true", help="score the rules only (peers are dev extras)"
     )

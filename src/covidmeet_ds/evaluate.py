@@ -534,8 +534,7 @@ _REQUIREMENT_COLUMNS = (
     ("Quality flags P / R / F1", "quality_flags"),
 )
 
-_NOTES = (
-    "These are development figures: the rules were written on these seed reports. "
+PROTOCOL = (
     "Micro-averaged over gold meetings (name, convener, date, year, time of day, level, "
     "jurisdiction: accuracy, exact values) and over items (speakers, titles, requirements, "
     "quality flags: precision / recall / F1). Meetings are aligned one-to-one by "
@@ -544,7 +543,14 @@ _NOTES = (
     "accuracies are over matched requirements. Per level: each gold meeting under its gold "
     "level, a predicted meeting with no gold partner under its own (quality flags belong to "
     "documents, so they are not counted per level). n/a: the annotator does not predict that "
-    "field. Peers are given the gold "
+    "field."
+)
+"""How the tables are made, whoever the annotator: printed under every evaluation."""
+
+_NOTES = (
+    "These are development figures: the rules were written on these seed reports. "
+    + PROTOCOL
+    + " Peers are given the gold "
     "meetings' passages (dates: the paragraph of the meeting's evidence, with the publication "
     "date as time base when the manifest has one; speakers: every person name tagged in the "
     "meeting's passage, as a speaker who spoke), so their meeting alignment is not scored."
@@ -590,24 +596,31 @@ def _tables(title: str, first: str, rows: Sequence[tuple[str, int, dict[str, Any
     ]
 
 
-def render_markdown(results: Mapping[str, Scores]) -> str:
-    """The seed reports: every annotator (rules first, then peers, in the given order), then the
-    rules per level and per document."""
+def render_markdown(
+    results: Mapping[str, Scores],
+    *,
+    title: str = "Seed reports",
+    detailed: str = RULES,
+    notes: str = _NOTES,
+) -> str:
+    """Every annotator (in the given order), then the ``detailed`` one per level and per
+    document, then ``notes``. The defaults give the seed reports' tables (rules first, then
+    peers) with the development-figures note; :mod:`covidmeet_ds.predictions` passes its own."""
     rows = [(name, s.total.gold_meetings, s.metrics()) for name, s in results.items()]
-    lines = _tables("Seed reports, all documents (micro-averaged)", "Annotator", rows)
-    rules = results.get(RULES)
-    if rules is not None:
+    lines = _tables(f"{title}, all documents (micro-averaged)", "Annotator", rows)
+    chosen = results.get(detailed)
+    if chosen is not None:
         per_level = [
-            (level, counts.gold_meetings, rules.level_metrics(level))
-            for level, counts in sorted(rules.levels.items(), key=_level_key)
+            (level, counts.gold_meetings, chosen.level_metrics(level))
+            for level, counts in sorted(chosen.levels.items(), key=_level_key)
         ]
-        lines += _tables("Seed reports, rules per level", "Level", per_level)
+        lines += _tables(f"{title}, {detailed} per level", "Level", per_level)
         per_doc = [
-            (f"`{doc_id}`", counts.gold_meetings, rules.metrics(doc_id))
-            for doc_id, counts in sorted(rules.documents.items())
+            (f"`{doc_id}`", counts.gold_meetings, chosen.metrics(doc_id))
+            for doc_id, counts in sorted(chosen.documents.items())
         ]
-        lines += _tables("Seed reports, rules per document", "Document", per_doc)
-    lines.append(_NOTES)
+        lines += _tables(f"{title}, {detailed} per document", "Document", per_doc)
+    lines.append(notes)
     return "\n".join(lines) + "\n"
 
 
@@ -657,6 +670,7 @@ def write_report(
 __all__ = [
     "ALL_FIELDS",
     "FIELDS",
+    "PROTOCOL",
     "RULES",
     "Counts",
     "EvaluatedSet",

@@ -97,7 +97,8 @@ def input_problem(file: str, error: InputError, prefix: str = "") -> Problem:
     return Problem(file, error.line, error.column, field_path(error.loc), prefix + error.message)
 
 
-def _message(error: dict[str, Any]) -> str:
+def error_message(error: dict[str, Any]) -> str:
+    """One Pydantic error in words: unknown and missing fields named, the bad value shown."""
     kind = error["type"]
     if kind == "extra_forbidden":
         return f"unknown field {error['loc'][-1]!r} (not in the schema; check its spelling)"
@@ -114,12 +115,13 @@ def schema_problems(file: str, doc: YamlDocument, error: ValidationError) -> lis
     problems = []
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"]) + tuple((item.get("ctx") or {}).get("at", ()))
-        problems.append(located_problem(file, doc, loc, _message(item)))
+        problems.append(located_problem(file, doc, loc, error_message(item)))
     return problems
 
 
 __all__ = [
     "Problem",
+    "error_message",
     "field_path",
     "input_problem",
     "located_problem",
