@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from covidmeet_ds.build import build
 from covidmeet_ds.build.splits import split_of
@@ -19,6 +22,7 @@ from covidmeet_ds.models import Annotation
 from covidmeet_ds.predictions import (
     evaluate_predictions,
     json_column,
+    parse_line,
     parse_predictions,
     split_assignments,
 )
@@ -49,8 +53,14 @@ def jsonl(items: list[Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@cache
+def repo_rules() -> dict[str, Annotation]:
+    return annotations(REPO, "rule")
+
+
 def rule_data(doc_id: str) -> dict[str, Any]:
-    return json.loads(annotations(REPO, "rule")[doc_id].model_dump_json())
+    """A fresh copy of a committed rule annotation as plain JSON data."""
+    return json.loads(repo_rules()[doc_id].model_dump_json())
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +70,7 @@ def splits() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def rules() -> dict[str, Annotation]:
-    return annotations(REPO, "rule")
+    return repo_rules()
 
 
 @pytest.fixture(scope="module")
@@ -450,3 +460,38 @@ def test_parse_predictions_keeps_line_numbers(rules) -> None:
     lines, problems = parse_predictions("p.jsonl", text)
     assert problems == []
     assert [(line.number, line.annotation.doc_id) for line in lines] == [(2, HUBEI), (4, SICHUAN)]
+
+
+def test_a_prediction_for_a_document_without_gold_is_listed_not_scored(corpus: Path, rules) -> None:
+    manifest = corpus / "raw" / "manifest.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    at = text.index(f"doc_id: {SICHUAN}")
+    status = text.index("status: annotated", at)
+    manifest.write_text(
+        text[:status] + "status: unannotated" + text[status + len("status: annotated") :],
+        encoding="utf-8",
+    )
+    (corpus / "annotations" / "hand" / f"{SICHUAN}.yaml").unlink()
+    evaluation = evaluate_predictions(rules.values(), corpus, "all")
+    assert evaluation.without_gold == (SICHUAN,)
+    assert SICHUAN not in evaluation.gold
+    assert SICHUAN not in evaluation.scores.documents
+    assert f"Not scored: 1 document predicted without gold: `{SICHUAN}`." in evaluation.summary()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.integers(min_value=0, max_value=3000),
+    length=st.integers(min_value=0, max_value=40),
+    insert=st.sampled_from(["", '"', "{", "}", "[", "]", ",", ":", "1", "-", "null", "\u2028"]),
+)
+def test_any_damaged_line_gives_an_annotation_or_located_problems(
+    start: int, length: int, insert: str
+) -> None:
+    line = good_line()
+    damaged = line[:start] + insert + line[start + length :]
+    annotation, problems = parse_line("p.jsonl", 7, damaged)
+    assert (annotation is None) == bool(problems)
+    for problem in problems:
+        assert problem.line == 7
+        assert 1 <= problem.column <= len(damaged) + 1
