@@ -495,3 +495,15 @@ def test_any_damaged_line_gives_an_annotation_or_located_problems(
     for problem in problems:
         assert problem.line == 7
         assert 1 <= problem.column <= len(damaged) + 1
+
+
+def test_split_names_are_the_builds_and_the_commands() -> None:
+    from covidmeet_ds.build.splits import RATIOS
+    from covidmeet_ds.cli import build_parser
+    from covidmeet_ds.predictions import ALL, SPLIT_CHOICES, SPLITS
+
+    assert tuple(name for name, _ in RATIOS) == SPLITS
+    assert (*SPLITS, ALL) == SPLIT_CHOICES
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    (split,) = [a for a in commands["evaluate"]._actions if a.dest == "split"]
+    assert tuple(split.choices) == SPLIT_CHOICES
