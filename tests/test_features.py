@@ -25,6 +25,7 @@ from covidmeet_ds.models import Annotation, ManifestEntry, Meeting, Requirement
 from covidmeet_ds.taxonomy import category_names
 
 from .conftest import REPO
+from .label_names import with_label_names
 
 
 def test_columns_are_the_public_contract() -> None:
@@ -184,23 +185,6 @@ def _entry(doc_id: str) -> ManifestEntry:
     return entry
 
 
-def _named(value: object, feature: object) -> object:
-    """A decoded value with each class label's name copied to its ``<label>_name`` field,
-    written independently of the package's encoder."""
-    if isinstance(feature, List):
-        return None if value is None else [_named(v, feature.feature) for v in value]
-    if isinstance(feature, dict):
-        if value is None:
-            return None
-        labels = [key for key, sub in feature.items() if isinstance(sub, ClassLabel)]
-        siblings = {f"{key}_name" for key in labels}
-        out = {k: _named(value.get(k), f) for k, f in feature.items() if k not in siblings}
-        for key in labels:
-            out[f"{key}_name"] = value.get(key)
-        return out
-    return value
-
-
 def _gold(doc_id: str) -> Annotation:
     path = REPO / "annotations" / "hand" / f"{doc_id}.yaml"
     return Annotation.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
@@ -218,11 +202,13 @@ def test_row_encoder_equals_datasets_encode_example(doc_id: str) -> None:
         "annotation": annotation.model_dump(mode="python"),
     }
     features = crawl_features()
-    assert row_encoder(CRAWL_SHAPES)(row) == features.encode_example(_named(row, dict(features)))
+    assert row_encoder(CRAWL_SHAPES)(row) == features.encode_example(
+        with_label_names(row, dict(features))
+    )
     features = config_features("meetings")
     for meeting in annotation.meetings:
         row = MEETINGS.row(MeetingRecord(_entry(doc_id), meeting))
-        expected = features.encode_example(_named(row, dict(features)))
+        expected = features.encode_example(with_label_names(row, dict(features)))
         assert row_encoder(CONFIG_SHAPES["meetings"])(row) == expected
 
 
