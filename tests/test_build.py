@@ -36,7 +36,13 @@ from covidmeet_ds.build import (
     write_dataset,
 )
 from covidmeet_ds.build.card import data_file
-from covidmeet_ds.build.features import CONFIGS, SPLITS, config_features, null_violations
+from covidmeet_ds.build.features import (
+    CONFIG_SPLITS,
+    CONFIGS,
+    SPLITS,
+    config_features,
+    null_violations,
+)
 from covidmeet_ds.build.splits import Assignment
 from covidmeet_ds.build.staging import StagingError, staged_directory
 from covidmeet_ds.cli import main
@@ -81,6 +87,10 @@ def card(built: Path) -> DatasetCard:
 def _expected_rows(split_of: dict[str, str]) -> Counter:
     """Rows per (config, split), counted from the YAML and the recorded split assignment."""
     counts: Counter = Counter()
+    taxonomy = yaml.safe_load(
+        (REPO / "src/covidmeet_ds/data/taxonomy.yaml").read_text(encoding="utf-8")
+    )
+    counts["taxonomy", "train"] = len(taxonomy["categories"])
     gold = _gold()
     for doc_id in _manifest_ids():
         split = split_of[doc_id]
@@ -209,8 +219,11 @@ def test_card_says_which_splits_are_empty(card: DatasetCard, split_of: dict[str,
     expected = _expected_rows(split_of)
     for config in CONFIGS:
         for split in SPLITS:
-            if not expected[config, split]:
-                assert f"`{config}/{split}`" in card.text
+            note = f"`{config}/{split}`"
+            if split not in CONFIG_SPLITS[config]:  # a split the config never has
+                assert note not in card.text
+            elif not expected[config, split]:
+                assert note in card.text
 
 
 # -- typed round trip --
@@ -310,7 +323,8 @@ def test_documents_nest_the_full_gold_annotation(built: Path, tmp_path: Path) ->
         for meeting in row["hand"]["meetings"]:
             evidence = meeting["evidence"]
             assert row["raw_text"][evidence["start"] : evidence["end"]] == evidence["quote"]
-        assert row["quality_flags"] == hand["quality_flags"]
+        assert row["hand"]["quality_flags"] == hand["quality_flags"]
+        assert "doc_id" not in row["hand"]  # the row's own
 
 
 def test_croissant_validates_offline_and_reads_the_parquet(
@@ -535,7 +549,7 @@ def test_cli_summary_and_quiet_progress(tmp_path: Path, capsys: pytest.CaptureFi
     assert "%|" not in captured.err  # not a terminal: no progress bars
     lines = captured.out.splitlines()
     assert lines[0].split() == ["config", *SPLITS]
-    assert [line.split()[0] for line in lines[1:4]] == list(CONFIGS)
+    assert [line.split()[0] for line in lines[1 : 1 + len(CONFIGS)]] == list(CONFIGS)
     assert str(out) in captured.out
     assert f'load_dataset("{out.as_posix()}", "meetings")' in captured.out
     assert len(lines) <= 24  # one screen

@@ -9,7 +9,8 @@ import pytest
 import yaml
 from datasets import ClassLabel, List, Value
 
-from covidmeet_ds.build import encode_table
+from covidmeet_ds.build import encode_table, iter_manifest
+from covidmeet_ds.build.columns import MEETINGS, MeetingRecord
 from covidmeet_ds.build.features import (
     CONFIG_SHAPES,
     CONFIGS,
@@ -20,24 +21,32 @@ from covidmeet_ds.build.features import (
     row_encoder,
     shape_of,
 )
-from covidmeet_ds.build.rows import meeting_row
-from covidmeet_ds.models import Annotation, Meeting, Requirement
+from covidmeet_ds.models import Annotation, ManifestEntry, Meeting, Requirement
 from covidmeet_ds.taxonomy import category_names
 
 from .conftest import REPO
+from .label_names import with_label_names
 
 
 def test_columns_are_the_public_contract() -> None:
     assert list(config_features("meetings")) == [
         "doc_id",
         "meeting_id",
-        "name",
+        "meeting_name",
         "convener",
         "date",
         "date_precision",
+        "date_start",
+        "date_end",
         "time_of_day",
+        "published",
         "level",
+        "level_name",
         "jurisdiction",
+        "jurisdiction_code",
+        "province_iso",
+        "oxcgrt_region",
+        "presiders",
         "speakers",
         "requirements",
     ]
@@ -48,8 +57,20 @@ def test_columns_are_the_public_contract() -> None:
         "section",
         "text",
         "category",
+        "category_name",
+        "coronanet_type",
+        "oxcgrt_indicators",
         "level",
+        "level_name",
+        "jurisdiction",
+        "jurisdiction_code",
+        "province_iso",
+        "oxcgrt_region",
         "date",
+        "date_precision",
+        "date_start",
+        "date_end",
+        "published",
     ]
     assert list(config_features("documents")) == [
         "doc_id",
@@ -57,18 +78,34 @@ def test_columns_are_the_public_contract() -> None:
         "source_url",
         "published",
         "script",
-        "quality_flags",
         "raw_text",
-        "text",
+        "body_text",
         "hand",
         "rule",
+    ]
+    assert list(config_features("taxonomy")) == [
+        "category",
+        "category_name",
+        "label",
+        "definition",
+        "coronanet_type",
+        "oxcgrt_indicators",
     ]
     meetings = config_features("meetings")
     assert meetings["speakers"] == List(
         {"name": Value("string"), "titles": List(Value("string")), "roles": List(Value("string"))}
     )
-    assert list(meetings["requirements"].feature) == ["ordinal", "section", "text", "category"]
+    assert list(meetings["requirements"].feature) == [
+        "ordinal",
+        "section",
+        "text",
+        "category",
+        "category_name",
+        "coronanet_type",
+        "oxcgrt_indicators",
+    ]
     assert meetings["date"] == Value("string")
+    assert meetings["date_start"] == meetings["date_end"] == Value("date32")
 
 
 def test_class_labels_follow_the_contract_order() -> None:
@@ -81,11 +118,24 @@ def test_class_labels_follow_the_contract_order() -> None:
     assert nested == level
 
 
+def _with_names(names: list[str]) -> list[str]:
+    """Model field names with the label-name sibling after each class label."""
+    return [n for name in names for n in ([name, f"{name}_name"] if name in LABELS else [name])]
+
+
+LABELS = {"level", "category"}
+
+
 def test_the_nested_annotation_mirrors_the_model() -> None:
+    # the row's doc_id is the annotation's: not repeated inside it
     hand = config_features("documents")["hand"]
-    assert list(hand) == list(Annotation.model_fields)
+    assert list(hand) == [name for name in Annotation.model_fields if name != "doc_id"]
     assert list(hand["meetings"].feature) == list(Meeting.model_fields)
-    assert list(hand["meetings"].feature["requirements"].feature) == list(Requirement.model_fields)
+    level = ["level", "level_name", "jurisdiction", "evidence", "note"]
+    assert list(hand["meetings"].feature["level"]) == level
+    assert list(hand["meetings"].feature["requirements"].feature) == _with_names(
+        list(Requirement.model_fields)
+    )
 
 
 def _allows_none(annotation: object) -> bool:
@@ -103,7 +153,8 @@ def test_null_violations_finds_forbidden_nulls() -> None:
     row = {name: None for name in config_features("requirements")}
     found = null_violations(row, "requirements")
     assert "doc_id" in found and "text" in found and "category" in found
-    assert "ordinal" not in found and "date" not in found
+    assert "ordinal" not in found and "date" not in found and "date_start" not in found
+    assert "category_name" in found and "level_name" in found  # as nullable as its label
     assert set(CONFIG_SHAPES) == set(CONFIGS)
 
 
@@ -122,11 +173,16 @@ def test_a_row_missing_a_column_is_refused() -> None:
         (REPO / "annotations/hand/redian-shanghai-leading-group.yaml").read_text(encoding="utf-8")
     )
     meeting = Meeting.model_validate(data["meetings"][0])
-    row = meeting_row("redian-shanghai-leading-group", meeting)
+    row = MEETINGS.row(MeetingRecord(_entry("redian-shanghai-leading-group"), meeting))
     assert encode_table("meetings", [row]).num_rows == 1
     del row["convener"]
     with pytest.raises(ValueError, match="all-null"):
         encode_table("meetings", [row])
+
+
+def _entry(doc_id: str) -> ManifestEntry:
+    (entry,) = [e for e in iter_manifest(REPO) if e.doc_id == doc_id]
+    return entry
 
 
 def _gold(doc_id: str) -> Annotation:
@@ -145,10 +201,14 @@ def test_row_encoder_equals_datasets_encode_example(doc_id: str) -> None:
         "raw_text": "…",
         "annotation": annotation.model_dump(mode="python"),
     }
-    assert row_encoder(CRAWL_SHAPES)(row) == crawl_features().encode_example(row)
+    features = crawl_features()
+    assert row_encoder(CRAWL_SHAPES)(row) == features.encode_example(
+        with_label_names(row, dict(features))
+    )
+    features = config_features("meetings")
     for meeting in annotation.meetings:
-        row = meeting_row(doc_id, meeting)
-        expected = config_features("meetings").encode_example(row)
+        row = MEETINGS.row(MeetingRecord(_entry(doc_id), meeting))
+        expected = features.encode_example(with_label_names(row, dict(features)))
         assert row_encoder(CONFIG_SHAPES["meetings"])(row) == expected
 
 
@@ -157,5 +217,6 @@ def test_row_encoder_maps_class_labels_and_keeps_nulls() -> None:
     row = {"category": "testing_screening", "level": None, "date": None, "text": "x"}
     encoded = encode(row)
     assert encoded["category"] == category_names().index("testing_screening")
-    assert encoded["level"] is None
+    assert encoded["category_name"] == "testing_screening"
+    assert encoded["level"] is None and encoded["level_name"] is None
     assert encoded["text"] == "x"

@@ -32,6 +32,7 @@ from covidmeet_ds.rules.reports import DROP_REASONS, classify, prefilter
 from covidmeet_ds.scale import shard
 
 from .generated import Page, generate_pages, write_jsonl
+from .label_names import with_label_names
 
 PAGES = generate_pages(200, seed=5)
 
@@ -62,7 +63,7 @@ def _annotate_text(pages: list[Page], folder: Path, capsys) -> dict[str, dict]:
         path = folder / f"{page.id}.txt"
         path.write_text(page.text, encoding="utf-8")
         by_published[page.published].append(path)
-    encode = crawl_features().encode_example
+    features = crawl_features()
     expected = {}
     for published, paths in by_published.items():
         extra = ["--published", published.isoformat()] if published else []
@@ -72,14 +73,13 @@ def _annotate_text(pages: list[Page], folder: Path, capsys) -> dict[str, dict]:
         for path, line in zip(paths, lines, strict=True):
             page = next(p for p in pages if p.id == path.stem)
             annotation = Annotation.model_validate_json(line)
-            expected[page.id] = encode(
-                {
-                    "id": page.id,
-                    "published": page.published,
-                    "raw_text": page.text,
-                    "annotation": annotation.model_dump(mode="python"),
-                }
-            )
+            row = {
+                "id": page.id,
+                "published": page.published,
+                "raw_text": page.text,
+                "annotation": annotation.model_dump(mode="python"),
+            }
+            expected[page.id] = features.encode_example(with_label_names(row, dict(features)))
     return expected
 
 

@@ -48,9 +48,9 @@ from .card import (
     render_card,
     timeline_png,
 )
+from .columns import TABLES
 from .croissant import croissant
 from .features import CONFIG_SHAPES, CONFIGS, SPLITS, config_features, row_encoder
-from .rows import ROWS
 from .splits import Assignment, assign
 from .staging import MARKER, check_output, sha256_file, staged_directory
 
@@ -62,11 +62,7 @@ ROW_GROUP_ROWS = 1_000
 """Rows buffered per (config, split) before they are written as one Parquet row group."""
 ENCODE_ROWS = 50
 """Rows buffered as Python objects before they are encoded to Arrow (to wait for their group)."""
-CONFIG_DESCRIPTIONS = {
-    "meetings": "One row per gold meeting: date, level, jurisdiction, speakers, requirements.",
-    "requirements": "One row per gold requirement, with its meeting's level and date.",
-    "documents": "One row per report: source, raw and body text, gold and rule annotations.",
-}
+CONFIG_DESCRIPTIONS = {name: table.description for name, table in TABLES.items()}
 
 
 class BuildError(Exception):
@@ -145,12 +141,13 @@ def encode_table(config: str, rows: Sequence[dict], first_index: int = 0) -> pa.
     """Rows of one config as an Arrow table with exactly the config's declared schema
     (``first_index``: the position of ``rows[0]`` in its split, for messages)."""
     features = config_features(config)
-    expected = list(features)
+    expected = [column.name for column in TABLES[config].columns]
     for index, row in enumerate(rows, start=first_index):
         if list(row) != expected:
             raise ValueError(
                 f"{config} row {index} has columns {list(row)}, declared {expected}: "
-                "a column missing from Parquet would load as all-null"
+                "a column missing from Parquet would load as all-null (label-name columns are "
+                "filled from their label)"
             )
     encode = row_encoder(CONFIG_SHAPES[config])
     return pa.Table.from_pylist([encode(row) for row in rows], schema=features.arrow_schema)
@@ -268,16 +265,20 @@ def _summary_paragraph(prose: str) -> str:
 def _write_rows(
     folder: Path, documents: Iterable[SourceDocument], splits: dict[str, str]
 ) -> tuple[SplitStats, dict[str, str], GoldFigures]:
-    """The Parquet files, and the gold's figures counted on the way."""
+    """The Parquet files, and the gold's figures counted on the way. Tables that do not come
+    from documents (the taxonomy) are written whole, to their first split."""
     figures = GoldFigures()
     with SplitWriters(folder) as writers:
         for document in documents:
             split = splits[document.entry.doc_id]
-            for config in CONFIGS:
-                for row in ROWS[config](document):
-                    writers.add(config, split, row)
+            for table in TABLES.values():
+                for row in table.rows(document):
+                    writers.add(table.name, split, row)
             if document.hand is not None:
                 figures.add(document.hand)
+        for table in TABLES.values():
+            for row in table.static_rows():
+                writers.add(table.name, table.splits[0], row)
         stats, hashes = writers.finish()
     return stats, hashes, figures
 

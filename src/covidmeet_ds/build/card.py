@@ -24,7 +24,7 @@ from ..evalset import NOTES as REPORT_SET_NOTES
 from ..evaluate import EvaluationReport
 from ..models import Annotation, Level
 from ..taxonomy import categories, taxonomy_markdown
-from .features import CONFIGS, SPLITS, config_features
+from .features import CONFIG_SPLITS, CONFIGS, SPLITS, config_features
 
 PRETTY_NAME = "covidmeet_ds: Chinese COVID-19 prevention-and-control meetings"
 LICENSE = "cc-by-4.0"
@@ -232,7 +232,7 @@ def _empty_splits_note(stats: SplitStats) -> list[str]:
     empty = [
         f"`{config}/{split}`"
         for config in CONFIGS
-        for split in SPLITS
+        for split in CONFIG_SPLITS[config]
         if split not in stats.declared(config)
     ]
     if not empty:
