@@ -1,10 +1,14 @@
 """``croissant.json``: MLCommons Croissant 1.1 metadata for every config, derived from the same
-``Features`` as the Parquet files.
+``Features`` as the Parquet files, so a new column needs no change here.
 
 Each config is a RecordSet read from its Parquet files (a FileSet); its split comes from the file
-path and references a small Split RecordSet, as the Hugging Face Hub does. Structs become
-``subField``s read with ``jsonPath``; lists are ``isArray``; class labels are integers that
-reference an enumeration RecordSet holding their names.
+path and references a small Split RecordSet, as the Hugging Face Hub does. A struct member is a
+``subField`` read from its top-level column with one ``jsonPath`` step per level; a list is
+``isArray`` (``arrayShape`` ``-1,-1`` for a list of lists); a class label is an integer that
+references an enumeration RecordSet holding its names; ``date32`` is ``sc:Date``. A list of
+structs inside another list of structs cannot be extracted by mlcroissant (1.1.1 keeps the first
+``jsonPath`` match only): it is left out and named in the RecordSet's description.
+``datePublished`` is the newest report's publication date, never the clock.
 """
 
 from __future__ import annotations
