@@ -327,36 +327,6 @@ def test_documents_nest_the_full_gold_annotation(built: Path, tmp_path: Path) ->
         assert "doc_id" not in row["hand"]  # the row's own
 
 
-def test_croissant_validates_offline_and_reads_the_parquet(
-    built: Path, split_of: dict[str, str]
-) -> None:
-    import mlcroissant as mlc
-
-    metadata = json.loads((built / "croissant.json").read_text(encoding="utf-8"))
-    assert metadata["conformsTo"] == "http://mlcommons.org/croissant/1.1"
-    files = {d["contentUrl"]: d["sha256"] for d in metadata["distribution"] if "sha256" in d}
-    for path, sha in files.items():
-        assert hashlib.sha256((built / path).read_bytes()).hexdigest() == sha
-    record_sets = {r["@id"] for r in metadata["recordSet"]}
-    assert set(CONFIGS) <= record_sets
-    result = subprocess.run(
-        [sys.executable, "-m", "mlcroissant.scripts.validate", "--jsonld", "croissant.json"],
-        cwd=built,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "error" not in result.stderr.lower()
-    expected = _expected_rows(split_of)
-    dataset = mlc.Dataset(str(built / "croissant.json"))
-    records = list(dataset.records(record_set="requirements"))
-    assert len(records) == sum(expected["requirements", s] for s in SPLITS)
-    assert Counter(r["requirements/split"].decode() for r in records) == Counter(
-        {s: expected["requirements", s] for s in SPLITS if expected["requirements", s]}
-    )
-
-
 # -- streaming --
 
 

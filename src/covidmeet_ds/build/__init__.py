@@ -21,6 +21,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 
@@ -264,10 +265,12 @@ def _summary_paragraph(prose: str) -> str:
 
 def _write_rows(
     folder: Path, documents: Iterable[SourceDocument], splits: dict[str, str]
-) -> tuple[SplitStats, dict[str, str], GoldFigures]:
-    """The Parquet files, and the gold's figures counted on the way. Tables that do not come
-    from documents (the taxonomy) are written whole, to their first split."""
+) -> tuple[SplitStats, dict[str, str], GoldFigures, date | None]:
+    """The Parquet files, and what is counted on the way: the gold's figures and the latest
+    publication date of a report (None when no report shows one). Tables that do not come from
+    documents (the taxonomy) are written whole, to their first split."""
     figures = GoldFigures()
+    latest: date | None = None
     with SplitWriters(folder) as writers:
         for document in documents:
             split = splits[document.entry.doc_id]
@@ -276,11 +279,14 @@ def _write_rows(
                     writers.add(table.name, split, row)
             if document.hand is not None:
                 figures.add(document.hand)
+            published = document.entry.published
+            if published is not None and (latest is None or published > latest):
+                latest = published
         for table in TABLES.values():
             for row in table.static_rows():
                 writers.add(table.name, table.splits[0], row)
         stats, hashes = writers.finish()
-    return stats, hashes, figures
+    return stats, hashes, figures, latest
 
 
 def write_dataset(
@@ -296,7 +302,7 @@ def write_dataset(
     bar = tqdm(
         documents, total=len(assignments), desc="writing", unit="doc", disable=_quiet(progress)
     )
-    stats, hashes, figures = _write_rows(folder, bar, splits)
+    stats, hashes, figures, latest_published = _write_rows(folder, bar, splits)
     count = len(assignments)
     (folder / TIMELINE).write_bytes(timeline_png(figures))
     card = render_card(
@@ -314,6 +320,8 @@ def write_dataset(
         file_hashes=hashes,
         splits={config: stats.declared(config) for config in stats.configs()},
         config_descriptions=CONFIG_DESCRIPTIONS,
+        # the newest report's date: derived from the data, so rebuilds stay byte-identical
+        date_published=latest_published,
     )
     (folder / "croissant.json").write_text(
         json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

@@ -1,21 +1,30 @@
 """``croissant.json``: MLCommons Croissant 1.1 metadata for every config, derived from the same
-``Features`` as the Parquet files.
+``Features`` as the Parquet files, so a new column needs no change here.
 
 Each config is a RecordSet read from its Parquet files (a FileSet); its split comes from the file
-path and references a small Split RecordSet, as the Hugging Face Hub does. Structs become
-``subField``s read with ``jsonPath``; lists are ``isArray``; class labels are integers that
-reference an enumeration RecordSet holding their names.
+path and references a small Split RecordSet, as the Hugging Face Hub does. A struct member is a
+``subField`` read from its top-level column with one ``jsonPath`` step per level; a list is
+``isArray`` (``arrayShape`` ``-1,-1`` for a list of lists); a class label is an integer that
+references an enumeration RecordSet holding its names; ``date32`` is ``sc:Date``. A list of
+structs inside another list of structs cannot be extracted by mlcroissant (1.1.1 keeps the first
+``jsonPath`` match only): it is left out and named in the RecordSet's description.
+``datePublished`` is the newest report's publication date, never the clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Sequence as SequenceOf
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date
 from typing import Any
 
-from datasets import ClassLabel, List, Value
+from datasets import ClassLabel, Features, LargeList, List, Sequence, Value
 
 from .. import __version__
-from .features import CLASS_LABELS, config_features
+from .features import SPLITS, config_features
 
 CROISSANT_VERSION = "http://mlcommons.org/croissant/1.1"
 CONTEXT: dict[str, Any] = {
@@ -61,70 +70,179 @@ CONTEXT: dict[str, Any] = {
 }
 DATA_TYPES = {
     "string": "sc:Text",
+    "large_string": "sc:Text",
+    "int8": "sc:Integer",
+    "int16": "sc:Integer",
     "int32": "sc:Integer",
     "int64": "sc:Integer",
+    "uint8": "sc:Integer",
+    "uint16": "sc:Integer",
+    "uint32": "sc:Integer",
+    "uint64": "sc:Integer",
     "bool": "sc:Boolean",
+    "float32": "sc:Float",
     "float64": "sc:Float",
     "date32": "sc:Date",
 }
+"""Croissant data type of each ``datasets.Value`` dtype the configs may publish."""
+
+_PLAIN_JSON_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NOT_IN_ID = re.compile(r"[^\w.-]")
+"""Characters an ``@id`` step may not hold: mlcroissant refuses whitespace (even escaped), and
+``/`` separates the steps."""
+
+
+@dataclass
+class _Derivation:
+    """What walking the features collects besides the fields: the class-label enumerations (id ->
+    names) and the paths Croissant readers cannot extract (see :func:`_field`)."""
+
+    labels: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
+    unreadable: list[str] = dataclass_field(default_factory=list)
+
+    def labels_id(self, path: tuple[str, ...], names: tuple[str, ...]) -> str:
+        """The enumeration RecordSet of these class names, named after the first member that
+        holds them (``level-labels``); one RecordSet per distinct list of names."""
+        for record_id, known in self.labels.items():
+            if known == names:
+                return record_id
+        base = f"{_id_step(path[-1])}-labels"
+        record_id, suffix = base, 2
+        while record_id in self.labels:
+            record_id, suffix = f"{base}-{suffix}", suffix + 1
+        self.labels[record_id] = names
+        return record_id
+
+
+def _id_step(name: str) -> str:
+    """A column or member name as one step of a field's ``@id`` (its ``name`` keeps it as is)."""
+    return _NOT_IN_ID.sub("_", name)
+
+
+def _check_unique_steps(config: str, path: tuple[str, ...], names: Iterable[str]) -> None:
+    seen: dict[str, str] = {}
+    for name in names:
+        step = _id_step(name)
+        if step in seen:
+            where = ".".join(path) or "the columns"
+            raise ValueError(
+                f"{config}: {seen[step]!r} and {name!r} in {where} would share the Croissant"
+                f" @id step {step!r}; rename one"
+            )
+        seen[step] = name
 
 
 def _file_set(config: str) -> str:
     return f"parquet-files-for-config-{config}"
 
 
-def _labels_id(names: tuple[str, ...]) -> str:
-    kind = next(kind for kind, known in CLASS_LABELS.items() if known == names)
-    return f"{kind}-labels"
+def _json_key(name: str) -> str:
+    """A struct member name as one JSONPath step."""
+    if _PLAIN_JSON_KEY.match(name):
+        return name
+    return "['" + name.replace("\\", "\\\\").replace("'", "\\'") + "']"
+
+
+def _list_item(feature: Any) -> Any | None:
+    """The item feature of a list feature, or None when ``feature`` is not a list."""
+    if isinstance(feature, (List, LargeList, Sequence)):
+        return feature.feature
+    if isinstance(feature, list):
+        if len(feature) != 1:
+            raise TypeError(f"a list feature holds exactly one item feature, got {feature!r}")
+        return feature[0]
+    return None
+
+
+def _is_struct_list(feature: Any) -> bool:
+    """True for a list whose items hold a struct somewhere (a list of structs, of lists of
+    structs, ...)."""
+    item = _list_item(feature)
+    while item is not None and not isinstance(item, dict):
+        item = _list_item(item)
+    return isinstance(item, dict)
+
+
+def _leaf_type(field_id: str, feature: Any, derivation: _Derivation, path: tuple[str, ...]) -> dict:
+    if isinstance(feature, ClassLabel):
+        record_id = derivation.labels_id(path, tuple(feature.names))
+        names = ", ".join(f"{i} {name}" for i, name in enumerate(feature.names))
+        return {
+            "description": f"Class label: an index into {record_id} ({names}).",
+            "dataType": "sc:Integer",
+            "references": {"field": {"@id": f"{record_id}/index"}},
+        }
+    if isinstance(feature, Value) and feature.dtype in DATA_TYPES:
+        return {"dataType": DATA_TYPES[feature.dtype]}
+    raise TypeError(f"no Croissant type for {feature!r} at {field_id}")
 
 
 def _field(
-    config: str, path: tuple[str, ...], feature: Any, labels: dict[str, tuple[str, ...]]
-) -> dict[str, Any]:
-    """One Croissant field for the column (or nested member) at ``path``."""
-    field_id = "/".join((config, *path))
-    transforms = [{"jsonPath": step} for step in path[1:]]
-    node: dict[str, Any] = {"@type": "cr:Field", "@id": field_id, "name": field_id}
-    is_array = isinstance(feature, List)
-    inner = feature.feature if is_array else feature
+    config: str,
+    path: tuple[str, ...],
+    feature: Any,
+    derivation: _Derivation,
+    in_struct_list: bool = False,
+) -> dict[str, Any] | None:
+    """The Croissant field for the column (or nested member) at ``path``, or None when readers
+    cannot extract it.
+
+    A member is read from its Parquet column through one ``jsonPath`` step per struct level; a
+    list is ``isArray`` (the steps below it apply to every item). A list of structs inside
+    another list of structs would need a JSONPath that yields several values per item, and
+    Croissant readers keep only the first match of a ``jsonPath`` (mlcroissant 1.1.1), so such a
+    member is left out and named in ``derivation.unreadable`` (the record set says so)."""
+    field_id = "/".join((config, *map(_id_step, path)))
+    item = _list_item(feature)
+    is_array = item is not None
+    if is_array and in_struct_list and _is_struct_list(feature):
+        derivation.unreadable.append(".".join(path))
+        return None
+    shape = ""
+    while item is not None and _list_item(item) is not None:
+        item, shape = _list_item(item), shape + ",-1"
+    inner = item if is_array else feature
+    node: dict[str, Any] = {"@type": "cr:Field", "@id": field_id, "name": path[-1]}
     if isinstance(inner, dict):
-        node["subField"] = [
-            _field(config, (*path, name), member, labels) for name, member in inner.items()
+        below_list = in_struct_list or is_array
+        _check_unique_steps(config, path, inner)
+        children = [
+            _field(config, (*path, name), member, derivation, below_list)
+            for name, member in inner.items()
         ]
+        node["subField"] = [child for child in children if child is not None]
     else:
         source: dict[str, Any] = {
             "fileSet": {"@id": _file_set(config)},
             "extract": {"column": path[0]},
         }
-        if transforms:
-            source["transform"] = transforms if len(transforms) > 1 else transforms[0]
+        steps = [{"jsonPath": _json_key(step)} for step in path[1:]]
+        if steps:
+            source["transform"] = steps if len(steps) > 1 else steps[0]
+        node.update(_leaf_type(field_id, inner, derivation, path))
         node["source"] = source
-        if isinstance(inner, ClassLabel):
-            names = tuple(inner.names)
-            labels[_labels_id(names)] = names
-            node["dataType"] = "sc:Integer"
-            node["references"] = {"field": {"@id": f"{_labels_id(names)}/index"}}
-        elif isinstance(inner, Value):
-            node["dataType"] = DATA_TYPES[inner.dtype]
-        else:
-            raise TypeError(f"no Croissant type for {inner!r} at {field_id}")
     if is_array:
         node["isArray"] = True
-        node["arrayShape"] = "-1"
+        node["arrayShape"] = "-1" + shape
     return node
 
 
 def _split_field(config: str) -> dict[str, Any]:
+    # The path regex also matches a bare split name: mlcroissant applies a referencing field's
+    # transform twice (once to join with the splits RecordSet, once more when reading the
+    # field), and warns "Could not match" on the second pass otherwise.
+    splits = "|".join(SPLITS)
+    pattern = f"^(?:(?:.*/)?data/{re.escape(config)}/)?({splits})(?:-[^/]*\\.parquet)?$"
     return {
         "@type": "cr:Field",
         "@id": f"{config}/split",
-        "name": f"{config}/split",
+        "name": "split",
         "description": "Split to which the example belongs.",
         "dataType": "sc:Text",
         "source": {
             "fileSet": {"@id": _file_set(config)},
             "extract": {"fileProperty": "fullpath"},
-            "transform": {"regex": f"^(?:.*/)?data/{config}/(train|validation|test)-.*\\.parquet$"},
+            "transform": {"regex": pattern},
         },
         "references": {"field": {"@id": f"{config}_splits/split_name"}},
     }
@@ -142,19 +260,47 @@ def _enumeration(record_id: str, names: tuple[str, ...], description: str) -> di
             {
                 "@type": "cr:Field",
                 "@id": f"{record_id}/index",
-                "name": f"{record_id}/index",
+                "name": "index",
                 "dataType": "sc:Integer",
             },
             {
                 "@type": "cr:Field",
                 "@id": f"{record_id}/name",
-                "name": f"{record_id}/name",
+                "name": "name",
                 "dataType": "sc:Text",
             },
         ],
         "data": [
             {f"{record_id}/index": i, f"{record_id}/name": name} for i, name in enumerate(names)
         ],
+    }
+
+
+def _config_record_set(
+    config: str, features: Features, description: str, derivation: _Derivation
+) -> dict[str, Any]:
+    """The RecordSet of one config: its split, then one field per column of its Features."""
+    fields = [_split_field(config)]
+    before = len(derivation.unreadable)
+    _check_unique_steps(config, (), ["split", *features])
+    for column, feature in features.items():
+        node = _field(config, (column,), feature, derivation)
+        if node is not None:
+            fields.append(node)
+    left_out = derivation.unreadable[before:]
+    if left_out:
+        description += (
+            " Not described here (a list of structs nested in another list, which Croissant"
+            " readers cannot extract from a Parquet column): "
+            + ", ".join(left_out)
+            + "; read them with `datasets` or pyarrow."
+        )
+    return {
+        "@type": "cr:RecordSet",
+        "@id": config,
+        "name": config,
+        "description": description,
+        "field": fields,
     }
 
 
@@ -165,11 +311,15 @@ def croissant(
     license_url: str,
     cite_as: str,
     file_hashes: Mapping[str, str],
-    splits: Mapping[str, Sequence[str]],
+    splits: Mapping[str, SequenceOf[str]],
     config_descriptions: Mapping[str, str],
+    date_published: date | None,
+    features_of: Callable[[str], Features] = config_features,
 ) -> dict[str, Any]:
     """The Croissant document. ``file_hashes`` maps each Parquet path to its sha256, ``splits``
-    each published config to its published splits."""
+    each published config to its published splits; ``date_published`` comes from the data (see
+    :func:`covidmeet_ds.build.write_dataset`) and is left out when None. ``features_of`` gives a
+    config's ``Features`` (the published ones unless a test describes other files)."""
     distribution: list[dict[str, Any]] = []
     for path, sha in sorted(file_hashes.items()):
         distribution.append(
@@ -183,7 +333,7 @@ def croissant(
             }
         )
     record_sets: list[dict[str, Any]] = []
-    labels: dict[str, tuple[str, ...]] = {}
+    derivation = _Derivation()
     for config, config_splits in splits.items():
         distribution.append(
             {
@@ -207,32 +357,24 @@ def croissant(
                     {
                         "@type": "cr:Field",
                         "@id": f"{config}_splits/split_name",
-                        "name": f"{config}_splits/split_name",
+                        "name": "split_name",
                         "dataType": "sc:Text",
                     }
                 ],
                 "data": [{f"{config}_splits/split_name": split} for split in config_splits],
             }
         )
-        fields = [_split_field(config)]
-        fields += [
-            _field(config, (column,), feature, labels)
-            for column, feature in config_features(config).items()
-        ]
         record_sets.append(
-            {
-                "@type": "cr:RecordSet",
-                "@id": config,
-                "name": config,
-                "description": config_descriptions[config],
-                "field": fields,
-            }
+            _config_record_set(config, features_of(config), config_descriptions[config], derivation)
         )
-    for record_id, names in sorted(labels.items()):
+    for record_id, names in derivation.labels.items():
         record_sets.append(
             _enumeration(record_id, names, f"Names of the class label values ({record_id}).")
         )
-    return {
+    ids = [record_set["@id"] for record_set in record_sets]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"two Croissant record sets share an @id: {sorted(ids)}")
+    metadata: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "sc:Dataset",
         "conformsTo": CROISSANT_VERSION,
@@ -241,11 +383,18 @@ def croissant(
         "license": license_url,
         "version": __version__,
         "citeAs": cite_as,
-        "inLanguage": "zh",
-        "keywords": ["COVID-19", "China", "government meetings", "information extraction"],
-        "distribution": distribution,
-        "recordSet": record_sets,
     }
+    if date_published is not None:
+        metadata["datePublished"] = date_published.isoformat()
+    metadata.update(
+        {
+            "inLanguage": "zh",
+            "keywords": ["COVID-19", "China", "government meetings", "information extraction"],
+            "distribution": distribution,
+            "recordSet": record_sets,
+        }
+    )
+    return metadata
 
 
-__all__ = ["CROISSANT_VERSION", "croissant"]
+__all__ = ["CROISSANT_VERSION", "DATA_TYPES", "croissant"]
