@@ -46,9 +46,10 @@ from covidmeet_ds.build.features import (
 from covidmeet_ds.build.splits import Assignment
 from covidmeet_ds.build.staging import StagingError, staged_directory
 from covidmeet_ds.cli import main
-from covidmeet_ds.corpus import parse_yaml
+from covidmeet_ds.corpus import Layout, parse_yaml
 from covidmeet_ds.models import Manifest
-from covidmeet_ds.reader import SourceDocument
+from covidmeet_ds.published import annotation_from_row
+from covidmeet_ds.reader import SourceDocument, load_annotation
 
 from .conftest import REPO, tree_snapshot
 
@@ -325,6 +326,32 @@ def test_documents_nest_the_full_gold_annotation(built: Path, tmp_path: Path) ->
             assert row["raw_text"][evidence["start"] : evidence["end"]] == evidence["quote"]
         assert row["hand"]["quality_flags"] == hand["quality_flags"]
         assert "doc_id" not in row["hand"]  # the row's own
+
+
+@pytest.mark.parametrize("reader", ["datasets", "pyarrow"])
+@pytest.mark.parametrize("annotator", ["hand", "rule"])
+def test_documents_rows_give_back_the_annotations_whole(
+    built: Path, tmp_path: Path, reader: str, annotator: str
+) -> None:
+    """The published form (speakers and requirements beside the meetings) loses nothing."""
+    if reader == "datasets":
+        loaded = load_dataset(str(built), "documents", cache_dir=str(tmp_path / "cache"))
+        rows = [row for dataset in loaded.values() for row in dataset]
+    else:
+        rows = [
+            row
+            for path in sorted((built / "data" / "documents").glob("*.parquet"))
+            for row in pq.read_table(path).to_pylist()
+        ]
+    layout = Layout(REPO)
+    for row in rows:
+        expected = load_annotation(layout, annotator, row["doc_id"])
+        assert annotation_from_row(row, annotator) == expected
+        if expected is not None:
+            meetings = row[annotator]["meetings"]
+            assert all("speakers" not in m and "requirements" not in m for m in meetings)
+            spoken = sum(len(m.speakers) for m in expected.meetings)
+            assert len(row[annotator]["speakers"]) == spoken
 
 
 # -- streaming --

@@ -21,7 +21,7 @@ from datasets import ClassLabel, Dataset, Features, List, Value, load_dataset
 
 from covidmeet_ds.build import build, iter_manifest
 from covidmeet_ds.build.card import data_file
-from covidmeet_ds.build.croissant import croissant
+from covidmeet_ds.build.croissant import UnreadableColumn, croissant
 from covidmeet_ds.build.features import CONFIGS, SPLITS, config_features
 
 from .conftest import REPO
@@ -188,37 +188,48 @@ def test_every_config_reads_whole_and_equals_load_dataset(
         assert _compare_config(built, config, expected, caplog) == sum(map(len, expected.values()))
 
 
-def test_every_column_is_a_field_and_only_lists_in_lists_are_left_out(built: Path) -> None:
+def test_every_column_and_member_is_a_field(built: Path) -> None:
     metadata = _metadata(built)
     for config in CONFIGS:
         record_set = _record_set(metadata, config)
         described = {f["name"] for f in record_set["field"]}
         assert described == {"split", *config_features(config)}
-        left_out = _left_out(config_features(config))
-        for path in left_out:
-            assert path in record_set["description"], (config, path)
-        assert ("Not described here" in record_set["description"]) == bool(left_out)
+        leaves = {leaf["@id"] for top in record_set["field"] for leaf in _leaves(top)}
+        assert leaves >= {f"{config}/{path}" for path in _member_paths(config_features(config))}
 
 
-def _left_out(features: Features) -> list[str]:
-    """Members that are a list of structs inside a list of structs, by dotted path."""
+def _member_paths(features: Features) -> list[str]:
+    """Every leaf member of the features, as an ``@id`` path below its config."""
     found: list[str] = []
 
-    def walk(feature: Any, path: tuple[str, ...], below_list: bool) -> None:
-        is_list = isinstance(feature, List)
-        inner = feature.feature if is_list else feature
-        while isinstance(inner, List):
-            inner = inner.feature
-        if isinstance(inner, dict):
-            if is_list and below_list:
-                found.append(".".join(path))
-                return
-            for name, member in inner.items():
-                walk(member, (*path, name), below_list or is_list)
+    def walk(feature: Any, path: tuple[str, ...]) -> None:
+        while isinstance(feature, List):
+            feature = feature.feature
+        if isinstance(feature, dict):
+            for name, member in feature.items():
+                walk(member, (*path, name))
+        else:
+            found.append("/".join(path))
 
     for column, feature in features.items():
-        walk(feature, (column,), False)
+        walk(feature, (column,))
     return found
+
+
+def test_a_list_of_structs_inside_a_list_of_structs_is_refused() -> None:
+    deep = Features({"outer": List({"items": List({"leaf": Value("string")})})})
+    with pytest.raises(UnreadableColumn, match=r"deep: outer\.items is a list of structs"):
+        croissant(
+            name="n",
+            description="d",
+            license_url="https://spdx.org/licenses/CC-BY-4.0.html",
+            cite_as="c",
+            file_hashes={},
+            splits={"deep": ["train"]},
+            config_descriptions={"deep": "d"},
+            date_published=None,
+            features_of=lambda config: deep,
+        )
 
 
 def test_split_and_label_record_sets_read_as_published(
@@ -312,7 +323,6 @@ SHAPES = Features(
                     "label": ClassLabel(names=["x", "y"]),
                     "span": {"start": Value("int32"), "end": Value("int32")},
                     "words": List(Value("string")),
-                    "deeper": List({"leaf": Value("string")}),
                 }
             ),
         },
@@ -340,9 +350,8 @@ def _synthetic_rows() -> list[dict[str, Any]]:
                     "label": 1,
                     "span": {"start": 0, "end": 4},
                     "words": ["一", "二"],
-                    "deeper": [{"leaf": "不读"}],
                 },
-                {"label": 0, "span": None, "words": [], "deeper": []},
+                {"label": 0, "span": None, "words": []},
             ],
         },
         "people": [{"name": "张某", "roles": ["presided"]}, {"name": "李某", "roles": []}],
@@ -386,7 +395,6 @@ def test_new_column_shapes_read_whole(tmp_path: Path, caplog: pytest.LogCaptureF
     expected = {"train": list(load_dataset("parquet", data_files=str(folder / relative))["train"])}
     assert _compare_config(folder, SYNTHETIC, expected, caplog) == len(rows)
     record_set = _record_set(metadata, SYNTHETIC)
-    assert "outer.items.deeper" in record_set["description"]
     fields = {leaf["@id"]: leaf for top in record_set["field"] for leaf in _leaves(top)}
     assert fields["synthetic/day"]["dataType"] == "sc:Date"
     assert fields["synthetic/grid"]["arrayShape"] == "-1,-1"

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .models import Annotation, ManifestEntry
     from .predictions import PredictionEvaluation, evaluate_predictions
     from .problems import Problem
+    from .published import annotation_from_row
     from .reader import SourceDocument
 
 _EXPORTS = {
@@ -54,6 +55,7 @@ _EXPORTS = {
     "Annotation": "models",
     "ManifestEntry": "models",
     "Problem": "problems",
+    "annotation_from_row": "published",
     "SourceDocument": "reader",
     "CorpusInvalid": "errors",
     "NothingToScore": "errors",
@@ -89,6 +91,7 @@ __all__ = [
     "SourceDocument",
     "__version__",
     "annotate_text",
+    "annotation_from_row",
     "evaluate_predictions",
     "iter_corpus",
     "load_corpus",

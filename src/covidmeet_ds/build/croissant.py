@@ -6,8 +6,10 @@ path and references a small Split RecordSet, as the Hugging Face Hub does. A str
 ``subField`` read from its top-level column with one ``jsonPath`` step per level; a list is
 ``isArray`` (``arrayShape`` ``-1,-1`` for a list of lists); a class label is an integer that
 references an enumeration RecordSet holding its names; ``date32`` is ``sc:Date``. A list of
-structs inside another list of structs cannot be extracted by mlcroissant (1.1.1 keeps the first
-``jsonPath`` match only): it is left out and named in the RecordSet's description.
+structs inside another list of structs cannot be extracted by Croissant readers (mlcroissant
+1.1.1 keeps the first ``jsonPath`` match only), so such a column is refused
+(:class:`UnreadableColumn`): publish the inner list beside the outer one, keyed, as
+:mod:`covidmeet_ds.published` does for the annotations.
 ``datePublished`` is the newest report's publication date, never the clock.
 """
 
@@ -92,13 +94,16 @@ _NOT_IN_ID = re.compile(r"[^\w.-]")
 ``/`` separates the steps."""
 
 
+class UnreadableColumn(ValueError):
+    """A column no Croissant reader could extract (a bug in the column table, not user input)."""
+
+
 @dataclass
 class _Derivation:
     """What walking the features collects besides the fields: the class-label enumerations (id ->
-    names) and the paths Croissant readers cannot extract (see :func:`_field`)."""
+    names)."""
 
     labels: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
-    unreadable: list[str] = dataclass_field(default_factory=list)
 
     def labels_id(self, path: tuple[str, ...], names: tuple[str, ...]) -> str:
         """The enumeration RecordSet of these class names, named after the first member that
@@ -183,21 +188,23 @@ def _field(
     feature: Any,
     derivation: _Derivation,
     in_struct_list: bool = False,
-) -> dict[str, Any] | None:
-    """The Croissant field for the column (or nested member) at ``path``, or None when readers
-    cannot extract it.
+) -> dict[str, Any]:
+    """The Croissant field for the column (or nested member) at ``path``.
 
     A member is read from its Parquet column through one ``jsonPath`` step per struct level; a
     list is ``isArray`` (the steps below it apply to every item). A list of structs inside
     another list of structs would need a JSONPath that yields several values per item, and
     Croissant readers keep only the first match of a ``jsonPath`` (mlcroissant 1.1.1), so such a
-    member is left out and named in ``derivation.unreadable`` (the record set says so)."""
+    member is refused (:class:`UnreadableColumn`)."""
     field_id = "/".join((config, *map(_id_step, path)))
     item = _list_item(feature)
     is_array = item is not None
     if is_array and in_struct_list and _is_struct_list(feature):
-        derivation.unreadable.append(".".join(path))
-        return None
+        raise UnreadableColumn(
+            f"{config}: {'.'.join(path)} is a list of structs inside another list of structs, "
+            "which Croissant readers cannot extract from a Parquet column; publish it beside "
+            "the outer list, keyed (see covidmeet_ds.published)"
+        )
     shape = ""
     while item is not None and _list_item(item) is not None:
         item, shape = _list_item(item), shape + ",-1"
@@ -210,7 +217,7 @@ def _field(
             _field(config, (*path, name), member, derivation, below_list)
             for name, member in inner.items()
         ]
-        node["subField"] = [child for child in children if child is not None]
+        node["subField"] = children
     else:
         source: dict[str, Any] = {
             "fileSet": {"@id": _file_set(config)},
@@ -281,20 +288,10 @@ def _config_record_set(
 ) -> dict[str, Any]:
     """The RecordSet of one config: its split, then one field per column of its Features."""
     fields = [_split_field(config)]
-    before = len(derivation.unreadable)
     _check_unique_steps(config, (), ["split", *features])
-    for column, feature in features.items():
-        node = _field(config, (column,), feature, derivation)
-        if node is not None:
-            fields.append(node)
-    left_out = derivation.unreadable[before:]
-    if left_out:
-        description += (
-            " Not described here (a list of structs nested in another list, which Croissant"
-            " readers cannot extract from a Parquet column): "
-            + ", ".join(left_out)
-            + "; read them with `datasets` or pyarrow."
-        )
+    fields += [
+        _field(config, (column,), feature, derivation) for column, feature in features.items()
+    ]
     return {
         "@type": "cr:RecordSet",
         "@id": config,
@@ -397,4 +394,4 @@ def croissant(
     return metadata
 
 
-__all__ = ["CROISSANT_VERSION", "DATA_TYPES", "croissant"]
+__all__ = ["CROISSANT_VERSION", "DATA_TYPES", "UnreadableColumn", "croissant"]
