@@ -132,6 +132,7 @@ def _shapes() -> list[Shape]:
         "numbered held-after": "随后,某区召开第{n}次会议,",
         "numbered speakers": "副市长张{n}强调,",
         "numbered requirements": "{n}、要加强防控。",
+        "numbered recalled meetings": "此前,某区召开第{n}次疫情防控会议,",
     }
     units.update(counted)
     units.update({"会议对": "会议对", "会议就作": "会议就作", "贯彻落实": "贯彻落实"})

@@ -594,12 +594,14 @@ def segment(doc: NormalisedText) -> list[MeetingSpan]:
             recalled[i] = True
         else:
             host = held
+    # where the next meeting that is not recalled starts, for each meeting (read backwards:
+    # looked for from each meeting forwards, it was quadratic in the number of meetings)
+    following = [len(text)] * len(found)
+    for i in range(len(found) - 2, -1, -1):
+        following[i] = following[i + 1] if recalled[i + 1] else found[i + 1].start
     spans = []
     for i, held in enumerate(found):
-        following = next(
-            (h.start for j, h in enumerate(found[i + 1 :], i + 1) if not recalled[j]), len(text)
-        )
-        end = _recall_end(text, held, following) if recalled[i] else following
+        end = _recall_end(text, held, following[i]) if recalled[i] else following[i]
         spans.append(MeetingSpan(held.start, end, held.start, held.end, held.name, held.convener))
     return spans
 
