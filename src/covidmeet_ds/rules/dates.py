@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import calendar
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from pydantic import Field, ValidationError
@@ -31,7 +32,7 @@ from ..models import DATE_WINDOW, Evidence, MeetingDate
 from ..taxonomy import DataFile, load_data
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, scanning, search
-from ..text.punctuation import CLAUSE_BREAKS, SENTENCE_BREAKS
+from ..text.punctuation import CLAUSE_BREAKS, SENTENCE_BREAKS, marks_in
 from .context import ReportContext
 from .meetings import MeetingSpan
 
@@ -314,9 +315,9 @@ def _followed_by_held_verb(text: str, expr: _Expr) -> bool:
 
 
 def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    last_end = max(text.rfind(char, 0, start) for char in SENTENCE_BREAKS)
-    after = _SENTENCE_END.search(text, end)
-    return last_end + 1, (after.start() if after else len(text))
+    breaks = marks_in(text, SENTENCE_BREAKS)
+    after = breaks.first_from(end)
+    return breaks.last_before(start) + 1, (len(text) if after < 0 else after)
 
 
 def _own_expression(text: str, meeting: MeetingSpan) -> _Expr | None:
@@ -404,10 +405,42 @@ def _format(interval: tuple[date, date]) -> str:
     return f"{lo.year:04d}"
 
 
-def _anchors_in(text: str) -> list[tuple[_Anchor, str]]:
+@dataclass(frozen=True)
+class _Scope:
+    """``text[:end]``, without copying it (the body of a long report is a scope of each of its
+    meetings)."""
+
+    text: str
+    end: int
+
+
+_PREFIX_SENSITIVE = re.compile(r"\(\?<?[=!>]|\$|\\[bBZ]|[*+?}]\+")
+"""What can make a pattern match a prefix of a text where it does not match the whole text:
+lookarounds, ends, word boundaries and atomic or possessive parts (a test of the pattern's
+source that may say so of some that cannot)."""
+
+
+@lru_cache(maxsize=64)
+def _first_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    return pattern.search(text)
+
+
+def _search_prefix(pattern: re.Pattern[str], scope: _Scope) -> re.Match[str] | None:
+    """``pattern.search(scope.text[:scope.end])``. For a pattern that does not look around, the
+    first match of the whole text is also the first of a prefix it fits in, and there is none
+    in a prefix that ends before it starts: the text is read once for all its meetings."""
+    if _PREFIX_SENSITIVE.search(pattern.pattern):
+        return pattern.search(scope.text, 0, scope.end)
+    first = _first_match(pattern, scope.text)
+    if first is None or first.start() >= scope.end:
+        return None
+    return first if first.end() <= scope.end else pattern.search(scope.text, 0, scope.end)
+
+
+def _anchors_in(scope: _Scope) -> list[tuple[_Anchor, str]]:
     found = []
     for anchor in _cues().anchors:
-        match = anchor.pattern.search(text)
+        match = _search_prefix(anchor.pattern, scope)
         if match:
             found.append((anchor, match.group()))
     return found
@@ -561,7 +594,9 @@ def _publication_note(expr: _Expr, text: str, report_day: _ReportDay) -> str:
     return f"Year from the report's {report_day.source}: the latest such date not after it."
 
 
-def _resolve(text: str, expr: _Expr, published: date | None, scopes: list[str]) -> _Resolved | str:
+def _resolve(
+    text: str, expr: _Expr, published: date | None, scopes: list[_Scope]
+) -> _Resolved | str:
     """The expression's value and year basis, or the reason it has none."""
     if expr.year is not None:
         interval = _interval(expr, expr.year)
@@ -605,14 +640,28 @@ def _resolve(text: str, expr: _Expr, published: date | None, scopes: list[str]) 
 # --- the public rule ---
 
 
-def _scopes(text: str, start: int, end: int) -> list[str]:
+def _scopes(text: str, start: int, end: int) -> list[_Scope]:
     """Where to look for dating terms: the passage, then the body, both without furniture."""
     furniture = _cues().furniture
     cut = furniture.search(text, start, end)
     passage = text[start : cut.start() if cut else end]
-    body_cut = furniture.search(text, end) if cut is None else cut
-    body = text[: body_cut.start() if body_cut else len(text)]
-    return [passage, body]
+    body_cut = _furniture_from(text, end) if cut is None else cut.start()
+    return [_Scope(passage, len(passage)), _Scope(text, len(text) if body_cut < 0 else body_cut)]
+
+
+@lru_cache(maxsize=4)
+def _furniture_starts(text: str) -> list[int]:
+    """Every position where a furniture marker starts (markers may overlap)."""
+    starts = re.compile(f"(?=(?:{_cues().furniture.pattern}))")
+    return [match.start() for match in starts.finditer(text)]
+
+
+def _furniture_from(text: str, start: int) -> int:
+    """``furniture.search(text, start).start()``, or -1: the markers are found once per text
+    (searched to the end of the text for each meeting, they were quadratic)."""
+    starts = _furniture_starts(text)
+    index = bisect_left(starts, start)
+    return starts[index] if index < len(starts) else -1
 
 
 def _null(note: str, evidence: Evidence | None = None) -> MeetingDate:

@@ -32,6 +32,7 @@ from ..models import Evidence, MeetingLevel
 from ..places import Division, PlaceMention, find_places, gazetteer
 from ..taxonomy import DataFile, load_data, provinces
 from ..text.patterns import alternation, scanning
+from ..text.punctuation import marks_in
 from .context import ReportContext
 from .meetings import MeetingSpan
 
@@ -44,12 +45,15 @@ _UNIT_START = re.compile(r"[省市州县区旗盟]")
 _PHRASE_END = re.compile(scanning(r"[,。;、]|[就对把将要在和与及向为]|召开|举行|提出|传达"))
 """Where the noun phrase after a cue ends: a relay word beyond it belongs to the predicate."""
 _CENTRAL_GROUP = r"中央[^,。;、\s]{0,16}?领导小组"
-_SENTENCE_ENDS = ("。", "!", "?", "\n")
+_SENTENCE_ENDS = "。!?\n"
 _SENTENCE = re.compile(r"[^。!?\n]+")
 _QUOTE = re.compile(r"“[^”\n]{0,400}”")
-_FURNITURE = re.compile(
-    r"相关推荐|热点推荐|相关阅读|相关资源|相关搜索|相关文章|相关新闻|延伸阅读|推荐阅读|评论一下|版权所有|版权与信息产品"
+_FURNITURE_WORDS = (
+    *("相关推荐", "热点推荐", "相关阅读", "相关资源", "相关搜索", "相关文章", "相关新闻"),
+    *("延伸阅读", "推荐阅读", "评论一下", "版权所有", "版权与信息产品"),
 )
+_FURNITURE = re.compile("|".join(_FURNITURE_WORDS))
+_FURNITURE_LONGEST = max(map(len, _FURNITURE_WORDS))
 _CHAIR = re.compile(r"主持|讲话")
 
 Level = Literal["provincial", "prefectural", "county", "township"]
@@ -378,9 +382,14 @@ def _mentions_in(mentions: Sequence[PlaceMention], start: int, end: int) -> list
     return out
 
 
-def _body_end(text: str, start: int) -> int:
-    cut = _FURNITURE.search(text, start)
-    return cut.start() if cut else len(text)
+def _body_end(text: str, start: int, end: int | None = None) -> int:
+    """Where the first furniture word at or after ``start`` starts, at most ``end``. The search
+    stops where a word starting before ``end`` would end: run to the text's end for every
+    meeting of a long report, it was quadratic."""
+    if end is None:
+        end = len(text)
+    cut = _FURNITURE.search(text, start, end + _FURNITURE_LONGEST - 1)
+    return min(cut.start(), end) if cut else end
 
 
 @dataclass(frozen=True)
@@ -467,10 +476,11 @@ def _leader(hits: dict[str, list[str]]) -> str | None:
 def _held_sentence(text: str, meeting: MeetingSpan, stop: int) -> tuple[int, int]:
     """The sentence that reports the meeting held (我县召开…会议,…部署某县…工作。), within the
     meeting's passage: it names the own place before the passage's other news does."""
-    opened = max(text.rfind(mark, 0, meeting.held_start) for mark in _SENTENCE_ENDS)
-    closes = [at for mark in _SENTENCE_ENDS if (at := text.find(mark, meeting.held_end)) >= 0]
+    marks = marks_in(text, _SENTENCE_ENDS)
+    opened = marks.last_before(meeting.held_start)
+    closes = marks.first_from(meeting.held_end, stop)
     start = max(opened + 1, min(meeting.start, meeting.held_start))
-    return start, min([*closes, stop])
+    return start, stop if closes < 0 else closes
 
 
 def _scopes(text: str, meeting: MeetingSpan, end: int) -> Iterator[tuple[str, int, int]]:
@@ -615,7 +625,7 @@ def _find_cue(ctx: ReportContext, meeting: MeetingSpan) -> tuple[_Cue, tuple[int
     cue = _choose(_cues(text, start, end, mentions, True), verb.start() if verb else None)
     if cue is not None:
         return cue, _extend(text, cue.start, cue.end)
-    stop = min(meeting.end, _body_end(text, meeting.start))
+    stop = _body_end(text, meeting.start, meeting.end)
     for sentence in _SENTENCE.finditer(text, meeting.start, stop):
         chair = _CHAIR.search(sentence.group())
         if chair is None:

@@ -29,6 +29,7 @@ sequence marker; a name already found is the same meeting.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -145,6 +146,8 @@ _WINDOW = 200
 """How far back from its verb a held clause may start."""
 _LONG = 120
 """A held clause longer than this starts at its last comma, not at its sentence's start."""
+_LEAD_IN_PREFIX = 40
+"""How many characters a lead-in may have before its speech verb (某某在讲话中强调:)."""
 
 
 @cache
@@ -199,7 +202,9 @@ def _patterns() -> _Patterns:
         body_end=re.compile(rf"(?:{body})$"),
         generic=re.compile(rf"^(?:{alternation(cues.generic_names)})$"),
         dateline=re.compile(dateline),
-        lead_in=re.compile(rf"(?:^|(?<=[{_BREAKS}\s]))[^。;!?\s]{{0,40}}?(?:{speech})[,:]"),
+        lead_in=re.compile(
+            rf"(?:^|(?<=[{_BREAKS}\s]))[^。;!?\s]{{0,{_LEAD_IN_PREFIX}}}?(?:{speech})[,:]"
+        ),
         speech_verb=re.compile(rf"(?:{speech})[,:]"),
         follow_up=re.compile(
             rf"{_CLAUSE}{{0,20}}?(?:会议)?(?:结束后|后),?(?P<convener>{_CLAUSE}{{0,30}}?(?:{body}))"
@@ -221,14 +226,74 @@ class _Held:
     """The sentence opens with 随后, 会后 …: a further meeting even when unnamed."""
 
 
-def _quoted(text: str, position: int) -> bool:
-    """Whether someone's words (会议指出, / 某某强调,), opened earlier in this paragraph, are
-    still running at ``position``."""
-    line_start = text.rfind("\n", 0, position) + 1
-    patterns = _patterns()
-    if patterns.speech_verb.search(text, line_start, position) is None:
-        return False  # every lead-in ends with a speech verb: most lines hold none before here
-    return patterns.lead_in.search(text, line_start, position) is not None
+class _Lines:
+    """The lines of a text, and what the held clauses ask of the line they stand in: whether it
+    has sentence punctuation, and where someone's words first open in it (会议指出,).
+
+    Each is worked out once per line, and a line is found by bisection: asked again at each of
+    many verbs on one long line, reading the line from its start each time was quadratic."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.breaks = [match.start() for match in _NEWLINE.finditer(text)]
+        self._punctuated: dict[int, bool] = {}
+        self._first_lead_in: dict[int, int] | None = None
+
+    def bounds(self, position: int) -> tuple[int, int]:
+        """``[start, end)`` of the line holding ``position`` (without its newline)."""
+        index = bisect_left(self.breaks, position)
+        start = self.breaks[index - 1] + 1 if index else 0
+        end = self.breaks[index] if index < len(self.breaks) else len(self.text)
+        return start, end
+
+    def punctuated(self, position: int) -> bool:
+        """Whether the line holding ``position`` has a comma or a full stop."""
+        start, end = self.bounds(position)
+        if start not in self._punctuated:
+            text = self.text
+            self._punctuated[start] = text.find(",", start, end) >= 0 or "。" in text[start:end]
+        return self._punctuated[start]
+
+    def quoted(self, position: int) -> bool:
+        """Whether someone's words (会议指出, / 某某强调,), opened earlier in this paragraph, are
+        still running at ``position``: a lead-in ends on this line at or before it."""
+        if self._first_lead_in is None:
+            self._first_lead_in = self._lead_in_ends()
+        first = self._first_lead_in.get(self.bounds(position)[0])
+        return first is not None and first <= position
+
+    def _lead_in_ends(self) -> dict[int, int]:
+        """Line start → where the first lead-in of the line ends (lines with one only).
+
+        A lead-in ends with a speech verb and its comma or colon and is at most
+        ``_lead_in_reach()`` characters long; the first to end is the first verb end for which a
+        lead-in is found in that reach before it (nothing in the line ends earlier). As no
+        speech verb holds a comma or a colon, the verbs found one after the other end at every
+        place a lead-in can end."""
+        patterns = _patterns()
+        reach = _lead_in_reach()
+        first: dict[int, int] = {}
+        for verb in patterns.speech_verb.finditer(self.text):
+            end = verb.end()
+            start = self.bounds(end - 1)[0]
+            if start in first:
+                continue
+            if patterns.lead_in.search(self.text, max(start, end - reach), end) is not None:
+                first[start] = end
+        return first
+
+
+_NEWLINE = re.compile("\n")
+
+
+@cache
+def _lead_in_reach() -> int:
+    """The longest a lead-in can be: 40 characters, a speech verb and its comma or colon."""
+    verbs = _cues().speech_verbs
+    punctuated = [verb for verb in verbs if "," in verb or ":" in verb]
+    if punctuated:
+        raise ValueError(f"data/meetings.yaml: speech_verbs {punctuated} hold a comma or colon")
+    return _LEAD_IN_PREFIX + max(map(len, verbs), default=0) + 1
 
 
 _NEAR = 62
@@ -349,7 +414,7 @@ def _generic_or(doc: NormalisedText, span: tuple[int, int], convener: str | None
     return name
 
 
-def _held_at(doc: NormalisedText, verb: re.Match[str]) -> _Held | None:
+def _held_at(doc: NormalisedText, verb: re.Match[str], lines: _Lines) -> _Held | None:
     """The held clause turning on ``verb``, or None when it reports no meeting held."""
     text = doc.text
     patterns = _patterns()
@@ -376,7 +441,7 @@ def _held_at(doc: NormalisedText, verb: re.Match[str]) -> _Held | None:
             return None
     sentence = _skip_dateline(text, _sentence_start(text, at), at)
     opens_sequence = patterns.sequence.match(text, sentence, at) is not None
-    if not opens_sequence and _quoted(text, at):
+    if not opens_sequence and lines.quoted(at):
         return None
     if word == "提出":
         match = patterns.follow_up.match(text, sentence, min(len(text), sentence + _WINDOW))
@@ -430,13 +495,6 @@ def _passive(
     return _Held(start, after, name, None, opens_sequence)
 
 
-def _has_sentence_punctuation(text: str, start: int) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
-    return "," in line or "。" in line
-
-
 def _after(text: str, held: _Held, floor: int, verb: int) -> _Held:
     """A held clause that shares its sentence with the previous one starts after it, at the
     next comma (国务院召开…会议后,我省随即召开…会议)."""
@@ -450,11 +508,12 @@ def _held_clauses(doc: NormalisedText) -> list[_Held]:
     text = doc.text
     found: list[_Held] = []
     seen_names: set[str] = set()
+    lines = _Lines(text)
     for verb in _patterns().anchor.finditer(text):
         if found and verb.start() < found[-1].end:
             continue
-        held = _held_at(doc, verb)
-        if held is None or not _has_sentence_punctuation(text, verb.start()):
+        held = _held_at(doc, verb, lines)
+        if held is None or not lines.punctuated(verb.start()):
             continue
         if found and held.start < found[-1].end:
             held = _after(text, held, found[-1].end, verb.start())
@@ -535,12 +594,14 @@ def segment(doc: NormalisedText) -> list[MeetingSpan]:
             recalled[i] = True
         else:
             host = held
+    # where the next meeting that is not recalled starts, for each meeting (read backwards:
+    # looked for from each meeting forwards, it was quadratic in the number of meetings)
+    following = [len(text)] * len(found)
+    for i in range(len(found) - 2, -1, -1):
+        following[i] = following[i + 1] if recalled[i + 1] else found[i + 1].start
     spans = []
     for i, held in enumerate(found):
-        following = next(
-            (h.start for j, h in enumerate(found[i + 1 :], i + 1) if not recalled[j]), len(text)
-        )
-        end = _recall_end(text, held, following) if recalled[i] else following
+        end = _recall_end(text, held, following[i]) if recalled[i] else following[i]
         spans.append(MeetingSpan(held.start, end, held.start, held.end, held.name, held.convener))
     return spans
 

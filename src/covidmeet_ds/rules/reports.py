@@ -146,7 +146,7 @@ class _Cues:
     epidemic_work: re.Pattern[str]
     balancing: re.Pattern[str]
     epidemic_sentence: re.Pattern[str]
-    purpose: re.Pattern[str]
+    purpose: _PurposePatterns
     transmission: re.Pattern[str]
     refers_back: re.Pattern[str]
     agenda_sentence: re.Pattern[str]
@@ -162,18 +162,73 @@ def _cue_pattern(words: tuple[str, ...] | list[str]) -> re.Pattern[str]:
     return re.compile(scanning(alternation(words)))
 
 
-def _purpose_pattern(data: _CueFile) -> re.Pattern[str]:
-    """A clause that states what the meeting is for, matched from the clause's start: the
-    object is what it names (研究部署|全市疫情防控工作; 对|恢复交通秩序工作|进行部署;
-    主要议题是|学习…). A purpose may also follow 会议 inside the clause (召开会议专题研究…)."""
+@dataclass(frozen=True)
+class _PurposePatterns:
+    """A clause that states what the meeting is for: the object is what it names
+    (研究部署|全市疫情防控工作; 对|恢复交通秩序工作|进行部署; 主要议题是|学习…). A purpose may
+    also follow 会议 inside the clause (召开会议专题研究…).
+
+    As one pattern, ``(?:[^,;:。]*?会议(?:上|中)?)?`` + ``statement``, a clause with many 会议
+    and 对 but no closing verb was read to its end from each of them (quadratic); the places
+    the lead may end are tried in Python, in the pattern's order, and the form with a topic
+    (对…进行部署) only where a closing verb can still follow (``topic_end``)."""
+
+    statement: re.Pattern[str]
+    """The purpose in one of its forms, after the lead."""
+    statement_without_topic: re.Pattern[str]
+    """The same without the form 对…进行部署 (where no closing verb follows)."""
+    topic_end: re.Pattern[str]
+    """What closes the form with a topic (进行部署)."""
+
+
+def _purpose_patterns(data: _CueFile) -> _PurposePatterns:
     adverbs = f"(?:{alternation(data.purpose_adverbs)})*"
     verbs = f"(?:{alternation(data.purpose_verbs)})+了?"
-    lead = rf"(?:[^,;:。]*?会议(?:上|中)?)?{adverbs}"
-    return re.compile(
-        rf"{lead}(?:{verbs}(?P<object>.*)"
-        rf"|(?:对|就|围绕)(?P<topic>.+?)(?:进行|作出|作)了?{adverbs}{verbs}"
-        r"|(?:主要)?(?:议题|主题)(?:是|为)(?P<agenda>.*))"
+    named = rf"{verbs}(?P<object>.*)"
+    topic_end = rf"(?:进行|作出|作)了?{adverbs}{verbs}"
+    topic = rf"(?:对|就|围绕)(?P<topic>.+?){topic_end}"
+    agenda = r"(?:主要)?(?:议题|主题)(?:是|为)(?P<agenda>.*)"
+    return _PurposePatterns(
+        statement=re.compile(rf"{adverbs}(?:{named}|{topic}|{agenda})"),
+        statement_without_topic=re.compile(rf"{adverbs}(?:{named}|{agenda})"),
+        topic_end=re.compile(topic_end),
     )
+
+
+_TOPIC_END_START = re.compile("[进作]")
+_LEAD_STOP = re.compile("[,;:。]")
+
+
+def _lead_ends(clause: str) -> Iterator[int]:
+    """Where ``(?:[^,;:。]*?会议(?:上|中)?)?`` can end, in the order it tries them: after each
+    会议 (with 上 or 中 first), then the clause's start (no lead)."""
+    stop = _LEAD_STOP.search(clause)
+    limit = stop.start() if stop else len(clause)
+    at = clause.find("会议", 0, limit + 2)
+    while at >= 0:
+        end = at + 2
+        if clause.startswith(("上", "中"), end):
+            yield end + 1
+        yield end
+        at = clause.find("会议", end, limit + 2)
+    yield 0
+
+
+def _purpose(clause: str) -> str | None:
+    """What the clause states the meeting is for, if it states it."""
+    patterns = _cues().purpose
+    starts = [m.start() for m in _TOPIC_END_START.finditer(clause)]
+    last_topic_end = next(
+        (start for start in reversed(starts) if patterns.topic_end.match(clause, start)), -1
+    )
+    for start in _lead_ends(clause):
+        # 对 and one character of topic at least come before the closing verb
+        topical = last_topic_end >= start + 2
+        pattern = patterns.statement if topical else patterns.statement_without_topic
+        match = pattern.match(clause, start)
+        if match:
+            return next(group for group in match.groups() if group is not None)
+    return None
 
 
 def _transmission_pattern(data: _CueFile) -> re.Pattern[str]:
@@ -188,7 +243,9 @@ def _refers_back_pattern(data: _CueFile) -> re.Pattern[str]:
     """A purpose object that only refers back to what was transmitted (我省贯彻落实措施)."""
     words = alternation(data.implementation_words)
     objects = alternation(data.implementation_objects)
-    return re.compile(rf"[^,;:。]{{0,8}}?(?:{words})+(?:的|具体)*(?:{objects})*$")
+    # possessive: 贯彻落实 is one word or two, and backtracking over every split of a run of
+    # them was exponential; no word starts like what may follow the run (的, 具体, an object)
+    return re.compile(rf"[^,;:。]{{0,8}}?(?:{words})++(?:的|具体)*(?:{objects})*$")
 
 
 @cache
@@ -217,7 +274,7 @@ def _cues() -> _Cues:
                 *data.epidemic_measures,
             )
         ),
-        purpose=_purpose_pattern(data),
+        purpose=_purpose_patterns(data),
         transmission=_transmission_pattern(data),
         refers_back=_refers_back_pattern(data),
         agenda_sentence=re.compile(rf"会议(?:{adverbs})*(?:{agenda_verbs})"),
@@ -326,9 +383,9 @@ def _purposes(statement: str) -> Iterator[str]:
     for clause in _CLAUSE_BREAK.split(statement.replace("。", ";")):
         if cues.transmission.match(clause):
             continue
-        match = cues.purpose.match(clause)
-        if match:
-            yield next(group for group in match.groups() if group is not None)
+        purpose = _purpose(clause)
+        if purpose is not None:
+            yield purpose
 
 
 def _states_own_topic(purpose: str) -> bool:
@@ -393,11 +450,17 @@ def is_prevention_meeting(doc: NormalisedText, span: MeetingSpan) -> bool:
 
 
 def _held_sentences(text: str) -> Iterator[str]:
-    """Sentences that report some meeting held, by whoever (the segmenter wants a body)."""
+    """Sentences that report some meeting held, by whoever (the segmenter wants a body), each
+    once however many verbs it holds. The search for a sentence's start stops at the end of the
+    sentence before (reading back to the text's start for each verb was quadratic)."""
+    floor = 0
     for verb in _HELD_VERB.finditer(text):
-        start = max(text.rfind(mark, 0, verb.start()) for mark in "。!?;\n") + 1
+        if verb.start() < floor:
+            continue  # in the sentence already read
+        start = max(text.rfind(mark, floor, verb.start()) for mark in SENTENCE_BREAKS) + 1
         end = _SENTENCE_END.search(text, verb.end())
-        sentence = text[start : end.start() if end else len(text)]
+        floor = end.start() if end else len(text)
+        sentence = text[start:floor]
         if _MEETING_WORD.search(sentence):
             yield sentence
 

@@ -32,7 +32,7 @@ from ..taxonomy import DataFile, categories, load_data
 from ..text import to_simplified
 from ..text.normalise import NormalisedText
 from ..text.patterns import alternation, finditer, scanning
-from ..text.punctuation import fold_width
+from ..text.punctuation import fold_width, marks_in
 from .context import ReportContext
 from .meetings import MeetingSpan
 
@@ -66,14 +66,22 @@ _PAGE_SPLIT = _by_first_character(
 a character that ends no sentence), with the spaces before the break."""
 _PARA_SEP = _by_first_character(
     {
-        char: r"(?:[ \t\xa0]*[\r\n]+\s*|(?<=[^\x00-\x7f].)[ \t\xa0]*(?=[^\x00-\x7f]))"
+        char: (
+            r"(?:(?<![ \t\xa0].)[ \t\xa0]*[\r\n]+\s*"
+            r"|(?<=[^\x00-\x7f].)[ \t\xa0]*(?=[^\x00-\x7f]))"
+        )
         for char in _SPACES
     }
     | {char: r"[\r\n]*\s*" for char in "\r\n"}
 )
 """Paragraph breaks: line breaks with the spaces around them, or spaces between two CJK
-characters (documents flattened to one line keep their paragraphs as spaces)."""
-_LINE_BREAKS = re.compile(r"\s*[\r\n]\s*")
+characters (documents flattened to one line keep their paragraphs as spaces). Spaces before a
+line break are taken from the first of them only: a match starting at a later one would have
+started at the one before it, and trying each of a long run read the rest of the run each time
+(quadratic)."""
+_LINE_BREAKS = re.compile(r"(?<!\s)\s*[\r\n]\s*")
+"""A line break with the whitespace around it, from the first of that whitespace only (as in
+``_PARA_SEP``)."""
 _CLAUSE_MARKS = ",;。!?:"
 _CLAUSE_SEP = re.compile(f"[{_CLAUSE_MARKS}]")
 _HEADING = re.compile(r"[一二三四五六七八九十]{1,3}、")
@@ -338,7 +346,7 @@ def _vetoed(cues: _Cues, sentence: str) -> bool:
 
 def _clause_start(text: str, position: int) -> int:
     """Where the clause holding ``text[position]`` starts."""
-    return max(text.rfind(mark, 0, position) for mark in _CLAUSE_MARKS) + 1
+    return marks_in(text, _CLAUSE_MARKS).last_before(position) + 1
 
 
 def _is_directive(sentence: str) -> bool:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import typing
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -82,10 +83,11 @@ class NormalisedText:
 # --- patterns that need no data --------------------------------------------------------------
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_HTML_TAG = re.compile(
-    r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->|&(?:[a-z]{2,8}|#\d{2,6});"
-)
-"""An HTML tag, comment or entity; ``<中华人民共和国传染病防治法>`` is not one."""
+_TAG_OR_ENTITY = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:[a-z]{2,8}|#\d{2,6});")
+"""An HTML tag or entity; ``<中华人民共和国传染病防治法>`` is not one. Comments are found
+apart (``_html_spans``): as an alternative here, ``<!--.*?-->`` read the rest of the line from
+every ``<!--`` that is not closed, which is quadratic in a line of them."""
+_COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
 _SENTENCE_END = re.compile(r"[。!?;…”」』)]\s*$")
 _SENTENCE_PUNCT = re.compile(r"[。,;:!?、]")
 _PAGE_SPLIT = re.compile(r"(\d{1,3})、\s*")
@@ -95,13 +97,21 @@ _PAGE_LINE = re.compile(
 )
 """A preview line of a document-sharing site: ``标题_第2页`` or ``第2页 / 共9页``."""
 _PAGE_INLINE = re.compile(
-    r"\s*(?:_第\s*\d{1,4}\s*页|第\s*\d{1,4}\s*页\s*[/／]\s*共\s*\d{1,4}\s*页)\s*"
+    r"(?:(?<!\s)\s+)?(?:_第\s*\d{1,4}\s*页|第\s*\d{1,4}\s*页\s*[/／]\s*共\s*\d{1,4}\s*页)\s*"
 )
+"""A page marker inside a line, with the whitespace around it. The whitespace before it is
+taken only from where a run of whitespace starts: a search no longer reads the whole run again
+from each of its characters (which made a long run of spaces quadratic)."""
 _LINE = re.compile(r"\S(?:[^\n]*\S)?")
 """A line's content without the whitespace around it (blank lines never match)."""
-_TAIL_CANDIDATE = re.compile(r"(?m)^[^\S\n]*(?=[^\n]*[。<&_])(\S[^\n]*?)[^\S\n]*$")
-"""A line of the tail that might be body text, HTML or a spam banner."""
-_NAV_SEPARATOR = re.compile(r"\s*[>›»|｜丨>]+\s*")
+_TAIL_CANDIDATE = re.compile(r"(?m)^[^\S\n]*+(?=[^\n]*[。<&_])(\S(?:[^\n]*\S)?)[^\S\n]*$")
+"""A line of the tail that might be body text, HTML or a spam banner (its content without the
+whitespace around it). The leading whitespace is possessive and the content ends at the line's
+last non-space at once: giving either back character by character re-read the line each time,
+quadratic in a line with a long run of spaces."""
+_NAV_SEPARATORS = re.compile(r"[>›»|｜丨>]+")
+r"""The separators of a breadcrumb or a menu; the items between them are stripped of whitespace
+in Python (``\s*[…]+\s*`` searched from every space of a long run, which was quadratic)."""
 _DATE_LIKE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}")
 _REDACTION = re.compile(r"[xXｘＸ]+")
 """A candidate placeholder; it counts when it stands alone next to Chinese text (全x, 1月xx日,
@@ -114,6 +124,8 @@ _BODY_MIN = 40
 """A line this long or longer with sentence punctuation and meeting words is body text."""
 _TRADITIONAL_SAMPLE = 800
 """How many body characters the Traditional-script test compares."""
+_BYLINE_VALUE = 12
+"""A byline's value (编辑: 张某) is at most this long."""
 _PAGE_MIN = 50
 """A preview page that breaks mid-sentence is at least this long."""
 
@@ -176,7 +188,10 @@ class _Cues:
     topic: re.Pattern[str]
     tail_heading: re.Pattern[str]
     tail_headings: tuple[str, ...]
-    byline: re.Pattern[str]
+    byline_key: re.Pattern[str]
+    """A byline's key before its colon, perhaps after an opening bracket (``(记者``)."""
+    byline_link: re.Pattern[str]
+    """Between two colons of a byline: a value, then the next key (``张某 责任编辑``)."""
     redaction_exceptions: tuple[str, ...]
     spins: tuple[_Spin, ...]
 
@@ -217,10 +232,11 @@ def _cues() -> _Cues:
         body=_words(data.body_cues),
         topic=_words([*data.body_cues, *data.topic_words]),
         tail_heading=re.compile(
-            rf"^[\s>»›\-—=*#【\[]*(?:{heading})[\s:>»›\-—=*#】\]]*(?:更多)?[\s>»›]*$"
+            rf"^[\s>»›\-—=*#【\[]*(?:{heading})[\s:>»›\-—=*#】\]]*+(?:更多[\s>»›]*)?$"
         ),
         tail_headings=data.tail_headings,
-        byline=re.compile(rf"^(?:[\[【(]?(?:{byline})\s*[:]\s*[^\d:]{{1,12}}\s*)+[\]】)]?$"),
+        byline_key=re.compile(rf"[\[【(]?(?:{byline})\s*"),
+        byline_link=re.compile(rf"(?P<value>[^\d:]+?)[\[【(]?(?:{byline})\s*"),
         redaction_exceptions=data.redaction_exceptions,
         spins=data.spun,
     )
@@ -294,15 +310,94 @@ def _is_navigation(line: str, cues: _Cues) -> bool:
     """A breadcrumb or menu (首页 > 新闻 > 正文; 要闻 | 视频 | 原创) or a 'you are here' line."""
     if len(line) <= _SHORT and cues.navigation.search(line):
         return True
-    if not _NAV_SEPARATOR.search(line) or _SENTENCE_PUNCT.search(line):
+    if not _NAV_SEPARATORS.search(line) or _SENTENCE_PUNCT.search(line):
         return False
-    items = [item for item in _NAV_SEPARATOR.split(line) if item]
+    items = [item for item in map(str.strip, _NAV_SEPARATORS.split(line)) if item]
     return len(items) >= 3 and all(len(item) <= 12 for item in items)
 
 
+def _comment_spans(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of every HTML comment, as ``<!--.*?-->`` finds them (a comment does not
+    span lines). When a ``<!--`` is not closed on its line, no later one on that line is: the
+    search goes on at the next line, so each character is read once."""
+    spans: list[tuple[int, int]] = []
+    start = text.find(_COMMENT_OPEN)
+    while start >= 0:
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
+        close = text.find(_COMMENT_CLOSE, start + len(_COMMENT_OPEN), line_end)
+        if close < 0:
+            start = text.find(_COMMENT_OPEN, line_end)
+            continue
+        spans.append((start, close + len(_COMMENT_CLOSE)))
+        start = text.find(_COMMENT_OPEN, spans[-1][1])
+    return spans
+
+
+def _html_spans(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of every HTML tag, comment and entity, left to right, as one pattern
+    ``tag|<!--.*?-->|entity`` finds them: a tag or an entity inside a comment is part of it (a
+    tag holds no ``<`` and an entity no ``>``, so neither can overlap a comment's edge)."""
+    comments = _comment_spans(text) if _COMMENT_OPEN in text else []
+    tags = [match.span() for match in _TAG_OR_ENTITY.finditer(text)]
+    if not comments:
+        return tags
+    ends = [end for _, end in comments]
+    starts = [start for start, _ in comments]
+    outside = [
+        (start, end)
+        for start, end in tags
+        if (i := bisect_right(starts, start) - 1) < 0 or ends[i] <= start
+    ]
+    return sorted(comments + outside)
+
+
+def _has_html(text: str) -> bool:
+    return _TAG_OR_ENTITY.search(text) is not None or bool(
+        _COMMENT_OPEN in text and _comment_spans(text)
+    )
+
+
 def _is_html(line: str) -> bool:
-    """Nothing but tags and entities."""
-    return _HTML_TAG.search(line) is not None and not _HTML_TAG.sub("", line).strip()
+    """Nothing but tags, comments and entities."""
+    spans = _html_spans(line)
+    if not spans:
+        return False
+    position = 0
+    for start, end in spans:
+        if line[position:start].strip():
+            return False
+        position = end
+    return not line[position:].strip()
+
+
+def _is_byline_value(value: str) -> bool:
+    """What follows a byline key's colon: no digit, and at most ``_BYLINE_VALUE`` characters
+    from its first to its last non-space (it may be spaces only)."""
+    return (
+        bool(value) and not any(map(str.isdecimal, value)) and len(value.strip()) <= _BYLINE_VALUE
+    )
+
+
+def _is_byline(line: str, cues: _Cues) -> bool:
+    """编辑:张某 责任编辑:李某: each key with its colon and a short value, perhaps in brackets.
+
+    The line is read colon by colon, as the pattern
+    ``(?:[[【(]?key\\s*:\\s*[^\\d:]{1,12}\\s*)+[]】)]?`` reads it (neither keys nor values hold
+    a colon): that pattern, tried as it is, backtracks over every way of sharing spaces and
+    key characters between its quantifiers."""
+    if ":" not in line:
+        return False
+    head, *links, last = line.split(":")
+    if cues.byline_key.fullmatch(head) is None:
+        return False
+    for link in links:
+        # the shortest value that leaves a key is the best: a longer one is no shorter stripped
+        match = cues.byline_link.fullmatch(link)
+        if match is None or not _is_byline_value(match.group("value")):
+            return False
+    closed = last.endswith(("]", "】", ")")) and _is_byline_value(last[:-1])
+    return closed or _is_byline_value(last)
 
 
 def _is_widget(line: str, cues: _Cues) -> bool:
@@ -353,7 +448,7 @@ def _classify(line: str, cues: _Cues) -> tuple[str | None, bool]:
         return "navigation", False
     if _is_widget(line, cues):
         return "widget", False
-    if length <= _SHORT and cues.byline.match(line):
+    if length <= _SHORT and _is_byline(line, cues):
         return "byline", False
     if length <= 30 and not _HAN.search(line) and not _DATE_LIKE.search(line):
         return "junk", False
@@ -390,8 +485,8 @@ def _inline_cuts(text: str, line: _Line, found: _Found, cues: _Cues) -> bool:
     """Cut HTML, page markers and a trailing 'related' heading; True when that opens a tail."""
     content = text[line.start : line.end]
     if "<" in content or "&" in content:
-        for match in _HTML_TAG.finditer(content):
-            _cut(line, line.start + match.start(), line.start + match.end(), "html", found)
+        for start, end in _html_spans(content):
+            _cut(line, line.start + start, line.start + end, "html", found)
     if "页" in content:
         for match in _PAGE_INLINE.finditer(content):
             _cut(line, line.start + match.start(), line.start + match.end(), "page_split", found)
@@ -622,7 +717,7 @@ def normalise(raw: str) -> NormalisedText:
     simplified = _simplify(unpinyined)
     text = fold_width(simplified)
     found = _Found(removed=[], kinds={"pinyin"} if pinyin else set())
-    if ("<" in raw or "&" in raw) and _HTML_TAG.search(raw):
+    if ("<" in raw or "&" in raw) and _has_html(raw):
         found.kinds.add("html")
     lines = _keep_lines(text, found, cues)
     _split_pages(text, lines, found)
