@@ -9,7 +9,9 @@ are serialised by a lock on that folder (no lock file is left behind).
 
 A build only ever removes what an earlier build wrote: a folder is replaced only when every file
 in it is listed in its ``SHA256SUMS`` with the sha256 it still has, and never when it is, or
-contains, a protected folder (the corpus root).
+contains, a protected folder (the corpus root). ``covidmeet-ds export`` stages its folder the
+same way, naming itself in messages and requiring its own ``export.json`` in the list, so it
+never replaces a build's output.
 """
 
 from __future__ import annotations
