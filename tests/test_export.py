@@ -648,3 +648,45 @@ def test_csv_quoting_round_trips_awkward_text(tmp_path: Path) -> None:
 def test_export_error_lists_its_problems() -> None:
     error = ExportError([], "validation problem(s)")
     assert str(error) == "0 validation problem(s); nothing was written"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "duckdb"])
+def test_a_failure_while_writing_keeps_the_previous_export(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import covidmeet_ds.export as export_module
+
+    out = tmp_path / "out"
+    export(REPO, out, fmt)
+    before = tree_snapshot(out)
+    writer = export_module.CsvWriter if fmt == "csv" else export_module.DuckDbWriter
+    failure = (
+        OSError(28, "No space left on device", str(out))
+        if fmt == "csv"
+        else duckdb.IOException("could not write: disk full")
+    )
+
+    def fail(self: Any, table: str, values: list[Any]) -> None:
+        raise failure
+
+    monkeypatch.setattr(writer, "add", fail)
+    assert main(["export", "--root", str(REPO), "--to", str(out), "--format", fmt]) == 1
+    captured = capsys.readouterr()
+    assert (
+        "cannot write the export" in captured.out and "previous output is unchanged" in captured.out
+    )
+    assert "write problem(s); nothing was written" in captured.err
+    assert tree_snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_refuses_a_file_or_a_link_as_the_folder(tmp_path: Path, exported: Path) -> None:
+    target = tmp_path / "file.csv"
+    target.write_text("a,b\n", encoding="utf-8")
+    with pytest.raises(StagingError, match="not a folder; choose another --to"):
+        export(REPO, target)
+    link = tmp_path / "link"
+    link.symlink_to(exported, target_is_directory=True)
+    with pytest.raises(StagingError, match="not a folder; choose another --to"):
+        export(REPO, link)
+    assert target.read_text(encoding="utf-8") == "a,b\n"

@@ -610,6 +610,14 @@ def write_export(
     return counts, problems
 
 
+def _write_failures(fmt: str) -> tuple[type[BaseException], ...]:
+    """What writing can fail with for want of room or rights: OSError, and DuckDB's own errors
+    (a full disk inside DuckDB is a ``duckdb.IOException``, not an OSError)."""
+    if fmt == "duckdb":
+        return (OSError, import_duckdb().Error)
+    return (OSError,)
+
+
 def export(root: Path, out: Path, fmt: str = DEFAULT_FORMAT) -> ExportResult:
     """Validate the corpus under ``root`` and write its tables to ``out`` in ``fmt``.
 
@@ -644,13 +652,14 @@ def export(root: Path, out: Path, fmt: str = DEFAULT_FORMAT) -> ExportResult:
             }
             sums = "".join(f"{sha}  {relative}\n" for relative, sha in sorted(files.items()))
             (folder / MARKER).write_text(sums, encoding="utf-8", newline="\n")
-    except OSError as error:
+    except _write_failures(fmt) as error:
         problem = Problem(
-            str(error.filename or out),
+            str(getattr(error, "filename", None) or out),
             1,
             1,
             "",
-            f"cannot write the export: {error.strerror or error}; the previous output is unchanged",
+            f"cannot write the export: {getattr(error, 'strerror', None) or error}; "
+            "the previous output is unchanged",
         )
         raise ExportError([problem], "write problem(s)") from error
     return ExportResult(out=out, format=fmt, rows=counts, files=files)
