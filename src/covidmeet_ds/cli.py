@@ -289,6 +289,23 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .build.staging import StagingError
+    from .export import ExportError, ExportUnavailable, export, summary
+
+    try:
+        result = export(args.root, args.to, args.format)
+    except ExportError as error:
+        print(render(error.problems, "text"))
+        print(f"export stopped: {error}", file=sys.stderr)
+        return 1
+    except (ExportUnavailable, StagingError) as error:
+        print(f"export stopped: {error}", file=sys.stderr)
+        return 1
+    print(summary(result))
+    return 0
+
+
 def _sbatch_arg(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -486,6 +503,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     progress_option(build, "progress bars")
     build.set_defaults(run=_cmd_build)
+
+    export = commands.add_parser(
+        "export",
+        help="write analysis-ready tables (names, not codes) as CSV or one DuckDB file",
+        description="Validate the corpus and write the tables meetings, speakers, requirements, "
+        "documents, taxonomy and places to DIR: class labels as names, dates ISO, lists joined "
+        "by '; ', with a README.md codebook. DIR is replaced whole, and only when an earlier "
+        "export wrote it.",
+    )
+    root_option(export)
+    export.add_argument(
+        "--to", type=Path, required=True, metavar="DIR", help="output folder, replaced as a whole"
+    )
+    export.add_argument(
+        "--format",
+        choices=("csv", "duckdb"),
+        default="csv",
+        help="csv: one UTF-8 CSV file per table; duckdb: one covidmeet_ds.duckdb file (needs the "
+        "'export' extra) (default: csv)",
+    )
+    export.set_defaults(run=_cmd_export)
 
     crawl = commands.add_parser(
         "crawl",

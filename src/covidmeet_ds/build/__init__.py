@@ -37,7 +37,7 @@ from ..problems import Problem, input_problem
 from ..reader import SourceDocument
 from ..validate import validate_corpus
 from .card import (
-    LICENSE,
+    LICENSE_LINK,
     TIMELINE,
     GoldFigures,
     SplitStats,
@@ -52,6 +52,7 @@ from .card import (
 from .columns import TABLES
 from .croissant import croissant
 from .features import CONFIG_SHAPES, CONFIGS, SPLITS, config_features, row_encoder
+from .queries import QueryResults
 from .splits import Assignment, assign
 from .staging import MARKER, check_output, sha256_file, staged_directory
 
@@ -265,17 +266,20 @@ def _summary_paragraph(prose: str) -> str:
 
 def _write_rows(
     folder: Path, documents: Iterable[SourceDocument], splits: dict[str, str]
-) -> tuple[SplitStats, dict[str, str], GoldFigures, date | None]:
-    """The Parquet files, and what is counted on the way: the gold's figures and the latest
-    publication date of a report (None when no report shows one). Tables that do not come from
-    documents (the taxonomy) are written whole, to their first split."""
+) -> tuple[SplitStats, dict[str, str], GoldFigures, QueryResults, date | None]:
+    """The Parquet files, and what is counted on the way: the gold's figures, the worked
+    queries' output and the latest publication date of a report (None when no report shows
+    one). Tables that do not come from documents (the taxonomy) are written whole, to their
+    first split."""
     figures = GoldFigures()
+    queries = QueryResults()
     latest: date | None = None
     with SplitWriters(folder) as writers:
         for document in documents:
             split = splits[document.entry.doc_id]
             for table in TABLES.values():
                 for row in table.rows(document):
+                    queries.add(table.name, row)
                     writers.add(table.name, split, row)
             if document.hand is not None:
                 figures.add(document.hand)
@@ -286,7 +290,7 @@ def _write_rows(
             for row in table.static_rows():
                 writers.add(table.name, table.splits[0], row)
         stats, hashes = writers.finish()
-    return stats, hashes, figures, latest
+    return stats, hashes, figures, queries, latest
 
 
 def write_dataset(
@@ -302,7 +306,7 @@ def write_dataset(
     bar = tqdm(
         documents, total=len(assignments), desc="writing", unit="doc", disable=_quiet(progress)
     )
-    stats, hashes, figures, latest_published = _write_rows(folder, bar, splits)
+    stats, hashes, figures, queries, latest_published = _write_rows(folder, bar, splits)
     count = len(assignments)
     (folder / TIMELINE).write_bytes(timeline_png(figures))
     card = render_card(
@@ -310,12 +314,13 @@ def write_dataset(
         front_matter(stats, count),
         figures_markdown(figures, count, stats),
         evaluation_markdown(inputs.evaluation),
+        queries,
     )
     (folder / "README.md").write_text(card, encoding="utf-8", newline="\n")
     metadata = croissant(
         name="covidmeet_ds",
         description=_summary_paragraph(inputs.prose),
-        license_url=f"https://spdx.org/licenses/{LICENSE.upper()}.html",
+        license_url=LICENSE_LINK,
         cite_as=_citation(inputs.prose),
         file_hashes=hashes,
         splits={config: stats.declared(config) for config in stats.configs()},

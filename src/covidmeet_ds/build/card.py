@@ -1,5 +1,11 @@
 """The published dataset card: YAML front matter generated from the configs' ``Features``, the
-prose of ``CARD.md``, and figures and a timeline plot computed from the gold.
+prose of ``CARD.md``, a table of every column of every config generated from the column
+declarations, figures and a timeline plot computed from the gold, and the worked queries with
+their output (:mod:`.queries`).
+
+Links in ``CARD.md`` to files of the repository are written ``repository:PATH`` and rendered as
+absolute links to :data:`REPOSITORY_URL`, because the published folder holds only the card, the
+data and their metadata.
 
 The figures and the plot are drawn from :class:`GoldFigures`, counters filled one annotation at a
 time, so the card never needs every annotation in memory.
@@ -15,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from datasets import DatasetInfo, SplitDict, SplitInfo
+from datasets import ClassLabel, DatasetInfo, SplitDict, SplitInfo, Value
 from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
@@ -24,15 +30,29 @@ from ..evalset import NOTES as REPORT_SET_NOTES
 from ..evaluate import EvaluationReport
 from ..models import Annotation, Level
 from ..taxonomy import categories, taxonomy_markdown
+from .columns import TABLES, descriptions
 from .features import CONFIG_SPLITS, CONFIGS, SPLITS, config_features
+from .queries import QueryResults, queries_markdown
+from .shapes import Shape
 
 PRETTY_NAME = "covidmeet_ds: Chinese COVID-19 prevention-and-control meetings"
-LICENSE = "cc-by-4.0"
+REPOSITORY_URL = "https://github.com/covidmeet-ds/covidmeet_ds"
+"""The repository (guidelines, schema, code, the procedure for adding reports). A placeholder
+until the repository is published: every link of the card to a repository file derives from it."""
+REPOSITORY_FILES = f"{REPOSITORY_URL}/blob/main/"
+REPOSITORY_LINK = re.compile(r"\]\(repository:([^)\s]*)\)")
+"""A Markdown link target ``repository:PATH`` in ``CARD.md``."""
+LICENSE = "other"
+"""Hub licence id: the data mixes terms (annotations CC BY 4.0, raw texts their publishers')."""
+LICENSE_NAME = "cc-by-4.0-annotations-and-publishers-terms-for-texts"
+LICENSE_LINK = f"{REPOSITORY_FILES}LICENSE"
 TASK_CATEGORIES = ("token-classification", "text-classification")
 TIMELINE = "timeline.png"
 FIGURES_MARKER = "<!-- figures:"
 EVALUATION_MARKER = "<!-- evaluation:"
 TAXONOMY_MARKER = "<!-- taxonomy:"
+COLUMNS_MARKER = "<!-- columns:"
+QUERIES_MARKER = "<!-- queries:"
 LEVELS: tuple[str, ...] = typing.get_args(Level)
 LEVEL_COLOURS = {
     "national": "#b2182b",
@@ -81,6 +101,8 @@ def front_matter(stats: SplitStats, documents: int) -> str:
     card_data = DatasetCardData(
         language=["zh"],
         license=LICENSE,
+        license_name=LICENSE_NAME,
+        license_link=LICENSE_LINK,
         pretty_name=PRETTY_NAME,
         size_categories=[size_category(documents)],
         task_categories=list(TASK_CATEGORIES),
@@ -274,17 +296,88 @@ def evaluation_markdown(report: EvaluationReport | None) -> str:
     return "\n\n".join(section.rstrip("\n") for section in sections) + "\n"
 
 
-def render_card(prose: str, front: str, figures: str, evaluation: str) -> str:
-    """``CARD.md`` with its markers filled and editors' comments dropped, behind the YAML
-    front matter."""
+def type_name(shape: Shape) -> str:
+    """A published shape in words: ``string``, ``int32``, ``class label``, ``list of …``."""
+    if shape.item is not None:
+        return f"list of {type_name(shape.item)}"
+    if shape.fields:
+        return "struct"
+    if isinstance(shape.feature, ClassLabel):
+        return "class label"
+    if isinstance(shape.feature, Value):
+        return shape.feature.dtype
+    raise TypeError(f"no name for the feature {shape.feature!r}")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _column_rows(name: str, shape: Shape, description: str) -> list[tuple[str, str, str, str]]:
+    """The row of one column, then one row per field of its struct (or list of structs)."""
+    rows = [(f"`{name}`", type_name(shape), "yes" if shape.nullable else "no", description)]
+    inner, path = (shape.item, f"{name}[]") if shape.item is not None else (shape, name)
+    for field_name, child in inner.fields.items():
+        rows.append(
+            (
+                f"`{path}.{field_name}`",
+                type_name(child),
+                "yes" if child.nullable else "no",
+                child.description,
+            )
+        )
+    return rows
+
+
+def columns_markdown() -> str:
+    """One table per config: every column (and the fields of nested ones) with its type, whether
+    it can be null and its description, from the column declarations."""
+    parts = []
+    for config, table in TABLES.items():
+        described = descriptions(table)
+        rows = [
+            row
+            for name, shape in table.shapes.items()
+            for row in _column_rows(name, shape, described[name])
+        ]
+        header = f"### `{config}`\n\n{table.description}\n\n"
+        parts.append(
+            header
+            + _table(
+                ("column", "type", "null", "description"),
+                [(c, t, n, _cell(d)) for c, t, n, d in rows],
+            )
+        )
+    return "\n\n".join(parts)
+
+
+def repository_links(prose: str) -> str:
+    """``](repository:PATH)`` links as absolute links to the repository's files."""
+    return REPOSITORY_LINK.sub(lambda found: f"]({REPOSITORY_FILES}{found.group(1)})", prose)
+
+
+def render_card(
+    prose: str, front: str, figures: str, evaluation: str, queries: QueryResults
+) -> str:
+    """``CARD.md`` with its markers filled, repository links made absolute and editors'
+    comments dropped, behind the YAML front matter."""
     body = _fill(prose, FIGURES_MARKER, figures)
     body = _fill(body, EVALUATION_MARKER, evaluation)
     body = _fill(body, TAXONOMY_MARKER, taxonomy_markdown())
+    body = _fill(body, COLUMNS_MARKER, columns_markdown())
+    body = _fill(body, QUERIES_MARKER, queries_markdown(queries))
+    body = repository_links(body)
     body = re.sub(r"<!--.*?-->\n*", "", body, flags=re.DOTALL)
     return f"---\n{front.rstrip()}\n---\n\n{body.strip()}\n"
 
 
-CARD_MARKERS = (FIGURES_MARKER, EVALUATION_MARKER, TAXONOMY_MARKER)
+CARD_MARKERS = (
+    FIGURES_MARKER,
+    EVALUATION_MARKER,
+    TAXONOMY_MARKER,
+    COLUMNS_MARKER,
+    QUERIES_MARKER,
+)
 
 
 def prose_problems(prose: str) -> list[tuple[int, int, str]]:
@@ -360,13 +453,19 @@ def timeline_png(figures: GoldFigures) -> bytes:
 
 
 __all__ = [
+    "LICENSE",
+    "LICENSE_LINK",
+    "LICENSE_NAME",
+    "REPOSITORY_URL",
     "GoldFigures",
     "SplitStats",
+    "columns_markdown",
     "data_file",
     "evaluation_markdown",
     "figures_markdown",
     "front_matter",
     "render_card",
+    "repository_links",
     "size_category",
     "timeline_png",
 ]

@@ -9,7 +9,9 @@ are serialised by a lock on that folder (no lock file is left behind).
 
 A build only ever removes what an earlier build wrote: a folder is replaced only when every file
 in it is listed in its ``SHA256SUMS`` with the sha256 it still has, and never when it is, or
-contains, a protected folder (the corpus root).
+contains, a protected folder (the corpus root). ``covidmeet-ds export`` stages its folder the
+same way, naming itself in messages and requiring its own ``export.json`` in the list, so it
+never replaces a build's output.
 """
 
 from __future__ import annotations
@@ -92,25 +94,34 @@ def foreign_entries(folder: Path) -> list[str]:
     return foreign
 
 
-def check_output(target: Path, protect: Sequence[Path] = ()) -> None:
+def check_output(
+    target: Path,
+    protect: Sequence[Path] = (),
+    *,
+    command: str = "build",
+    option: str = "--out",
+    identity: str | None = None,
+) -> None:
     """Refuse a target that is, or contains, a protected folder, or that holds anything an
-    earlier build did not write (see the module's docstring)."""
+    earlier run of ``covidmeet-ds <command>`` did not write (see the module's docstring). With
+    ``identity``, a non-empty target must also list that file: the folder was written by this
+    command, not by another that also keeps a ``SHA256SUMS`` (an export never replaces a build)."""
     resolved = target.resolve()
     for kept in protect:
         kept = kept.resolve()
         if kept == resolved or kept.is_relative_to(resolved):
             raise StagingError(
-                f"{target} is or contains the corpus root {kept}: the build replaces its output "
-                "folder whole; choose another --out"
+                f"{target} is or contains the corpus root {kept}: the {command} replaces its "
+                f"output folder whole; choose another {option}"
             )
     if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise StagingError(f"{target} exists and is not a folder; choose another --out")
+        raise StagingError(f"{target} exists and is not a folder; choose another {option}")
     if not target.is_dir() or not any(target.iterdir()):
         return
     foreign = foreign_entries(target)
     if foreign == [MARKER]:
         raise StagingError(
-            f"{target} is not empty and was not written by `covidmeet-ds build` "
+            f"{target} is not empty and was not written by `covidmeet-ds {command}` "
             f"(it has no {MARKER}); refusing to replace it"
         )
     if foreign:
@@ -118,8 +129,13 @@ def check_output(target: Path, protect: Sequence[Path] = ()) -> None:
             f" and {len(foreign) - SHOWN} more" if len(foreign) > SHOWN else ""
         )
         raise StagingError(
-            f"{target} holds files the last build did not write, or changed since: {shown}; "
-            "move them out (the build replaces the folder whole) or choose another --out"
+            f"{target} holds files the last {command} did not write, or changed since: {shown}; "
+            f"move them out (the {command} replaces the folder whole) or choose another {option}"
+        )
+    if identity is not None and identity not in (_listed(target) or {}):
+        raise StagingError(
+            f"{target} was not written by `covidmeet-ds {command}` (it has no {identity}); "
+            f"refusing to replace it: choose another {option}"
         )
 
 
@@ -135,12 +151,12 @@ def _fsync_tree(folder: Path) -> None:
         os.close(descriptor)
 
 
-def _recover(target: Path, backup: Path) -> None:
-    """Finish or undo what a killed build left: its backup and its staging folders."""
+def _recover(target: Path, backup: Path, command: str = "build") -> None:
+    """Finish or undo what a killed run left: its backup and its staging folders."""
     if backup.exists() or backup.is_symlink():
         if foreign_entries(backup):
             raise StagingError(
-                f"{backup} is in the way and was not written by `covidmeet-ds build`; move it"
+                f"{backup} is in the way and was not written by `covidmeet-ds {command}`; move it"
             )
         if target.exists():
             shutil.rmtree(backup)
@@ -164,14 +180,22 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 @contextmanager
-def staged_directory(target: Path, protect: Sequence[Path] = ()) -> Iterator[Path]:
-    """Yield an empty folder beside ``target``; on success it replaces ``target`` whole."""
+def staged_directory(
+    target: Path,
+    protect: Sequence[Path] = (),
+    *,
+    command: str = "build",
+    option: str = "--out",
+    identity: str | None = None,
+) -> Iterator[Path]:
+    """Yield an empty folder beside ``target``; on success it replaces ``target`` whole
+    (``command``, ``option`` and ``identity`` as for :func:`check_output`)."""
     target = target.absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
     backup = target.parent / f".{target.name}.old"
     with _locked(target.parent):
-        _recover(target, backup)
-        check_output(target, protect)
+        _recover(target, backup, command)
+        check_output(target, protect, command=command, option=option, identity=identity)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
         staging.chmod(0o755)  # mkdtemp makes it private; the output is meant to be shared
         try:
