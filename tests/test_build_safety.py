@@ -197,3 +197,14 @@ def test_a_backup_in_the_way_that_a_build_did_not_write_is_kept(built_corpus: Pa
     with pytest.raises(StagingError, match="in the way"):
         build(built_corpus, out, progress=False)
     assert (backup / "keep.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_a_build_never_replaces_an_export(
+    built_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exported = tmp_path / "exported"
+    assert main(["export", "--root", str(built_corpus), "--to", str(exported)]) == 0
+    before = tree_snapshot(exported)
+    code, output = _cli_build(built_corpus, exported, capsys)
+    assert code == 1 and "it has no croissant.json" in output
+    assert tree_snapshot(exported) == before

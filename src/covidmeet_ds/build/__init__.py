@@ -57,6 +57,8 @@ from .splits import Assignment, assign
 from .staging import MARKER, check_output, sha256_file, staged_directory
 
 DEFAULT_OUT = Path("dist/hf")
+BUILD_IDENTITY = "croissant.json"
+"""A file only a build writes: a folder whose SHA256SUMS lacks it (an export) is not replaced."""
 CARD_SOURCE = "CARD.md"
 EVALUATION_REPORT = "reports/evaluation.json"
 PARQUET_COMPRESSION = "zstd"
@@ -351,7 +353,7 @@ def build(root: Path, out: Path = DEFAULT_OUT, progress: bool | None = None) -> 
     Nothing is written unless every input reads and validates (:class:`BuildError`) and ``out``
     may be replaced (:class:`.staging.StagingError`); a failure while writing (a full disk, a
     read-only folder) is a :class:`BuildError` too, and leaves the previous output whole."""
-    check_output(out, protect=(root,))
+    check_output(out, protect=(root,), identity=BUILD_IDENTITY)
     problems = validate_corpus(root)
     if problems:
         raise BuildError(problems)
@@ -366,7 +368,7 @@ def build(root: Path, out: Path = DEFAULT_OUT, progress: bool | None = None) -> 
     assignments = assign(raw_texts)
     documents = (reader.read_document(layout, entry) for entry in iter_manifest(root))
     try:
-        with staged_directory(out, protect=(root,)) as folder:
+        with staged_directory(out, protect=(root,), identity=BUILD_IDENTITY) as folder:
             stats, files = write_dataset(folder, inputs, documents, assignments, progress)
     except OSError as error:
         where = error.filename or out
