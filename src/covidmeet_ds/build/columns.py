@@ -437,7 +437,9 @@ DOCUMENTS = Table(
             "body_text",
             _STRING,
             lambda d: d.text,
-            "The report's body as the rules read it (see the reader), for NLP use.",
+            "The normalised body the rules read: page furniture (menus, bylines, related "
+            "links) dropped, Traditional converted to Simplified, full-width punctuation folded "
+            "to half-width. Evidence offsets point into raw_text, not into this.",
         ),
         column(
             "hand",
