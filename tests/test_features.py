@@ -21,7 +21,8 @@ from covidmeet_ds.build.features import (
     row_encoder,
     shape_of,
 )
-from covidmeet_ds.models import Annotation, ManifestEntry, Meeting, Requirement
+from covidmeet_ds.models import Annotation, ManifestEntry, Meeting, Requirement, Speaker
+from covidmeet_ds.published import MOVED_OUT
 from covidmeet_ds.taxonomy import category_names
 
 from .conftest import REPO
@@ -126,16 +127,22 @@ def _with_names(names: list[str]) -> list[str]:
 LABELS = {"level", "category"}
 
 
-def test_the_nested_annotation_mirrors_the_model() -> None:
-    # the row's doc_id is the annotation's: not repeated inside it
+def test_the_published_annotation_is_the_model_with_its_lists_beside_the_meetings() -> None:
+    # the row's doc_id is the annotation's: not repeated inside it; a meeting's speakers and
+    # requirements follow the meetings, keyed by meeting_id (see covidmeet_ds.published)
     hand = config_features("documents")["hand"]
-    assert list(hand) == [name for name in Annotation.model_fields if name != "doc_id"]
-    assert list(hand["meetings"].feature) == list(Meeting.model_fields)
+    fields = [name for name in Annotation.model_fields if name != "doc_id"]
+    at = fields.index("meetings") + 1
+    assert list(hand) == [*fields[:at], *MOVED_OUT, *fields[at:]]
+    kept = [name for name in Meeting.model_fields if name not in MOVED_OUT]
+    assert list(hand["meetings"].feature) == kept
     level = ["level", "level_name", "jurisdiction", "evidence", "note"]
     assert list(hand["meetings"].feature["level"]) == level
-    assert list(hand["meetings"].feature["requirements"].feature) == _with_names(
-        list(Requirement.model_fields)
-    )
+    assert list(hand["requirements"].feature) == [
+        "meeting_id",
+        *_with_names(list(Requirement.model_fields)),
+    ]
+    assert list(hand["speakers"].feature) == ["meeting_id", *Speaker.model_fields]
 
 
 def _allows_none(annotation: object) -> bool:
