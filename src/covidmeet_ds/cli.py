@@ -268,6 +268,42 @@ def _evaluate_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_agreement(args: argparse.Namespace) -> int:
+    from .agreement import all_differences, compare, render_markdown, render_text, report_json
+    from .agreement import write_report as write_agreement
+    from .corpus import Layout
+    from .validate import validate_annotation_folders
+
+    folders = [args.dir_a, args.dir_b]
+    (a, b), problems = validate_annotation_folders(args.root, folders)
+    if problems:
+        print(render(problems, "json" if args.format == "json" else "text"))
+        print(
+            f"agreement stopped: {len(problems)} problem(s) in the annotations or the corpus",
+            file=sys.stderr,
+        )
+        return 1
+    layout = Layout(args.root)
+    report = compare(layout.relative(args.dir_a), a, layout.relative(args.dir_b), b)
+    if not report.documents:
+        print("agreement stopped: the two folders annotate no document in common", file=sys.stderr)
+        return 1
+    rendered = {"text": render_text, "markdown": render_markdown, "json": report_json}
+    sys.stdout.write(rendered[args.format](report))
+    if args.differences:
+        found = all_differences(a, b)
+        print(f"\n{len(found)} difference(s)")
+        for difference in found:
+            print(difference)
+    for name, ids in (("A", report.only_in_a), ("B", report.only_in_b)):
+        if ids:
+            print(f"only in {name}, not compared: {', '.join(ids)}", file=sys.stderr)
+    if args.write is not None:
+        write_agreement(args.write, report)
+        print(f"wrote {args.write}", file=sys.stderr)
+    return 0
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from .build import BuildError, build, summary  # imports datasets/pyarrow: only when building
     from .build.staging import StagingError
@@ -489,6 +525,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="print every failure of the rules on the report sets (item, field, gold, predicted)",
     )
     evaluate.set_defaults(run=_cmd_evaluate)
+
+    agreement = commands.add_parser(
+        "agreement",
+        help="compare two folders of hand annotations of the same reports, field by field",
+        description="Read every <doc_id>.yaml of DIR_A and DIR_B (folders inside the corpus "
+        "root; *.md files are notes), check each against the schema, the manifest and the raw "
+        "text, and print how far the two annotations of each document both folders hold agree: "
+        "meeting count and detection F1, date, level (with Cohen's kappa), jurisdiction, speaker "
+        "F1, requirement span F1, category (with Cohen's kappa) and ordinal, each with its n.",
+    )
+    agreement.add_argument("dir_a", type=Path, metavar="DIR_A", help="first annotation folder")
+    agreement.add_argument("dir_b", type=Path, metavar="DIR_B", help="second annotation folder")
+    root_option(agreement)
+    agreement.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="output: text, markdown tables or the JSON report (default: text)",
+    )
+    agreement.add_argument(
+        "--differences",
+        action="store_true",
+        help="also list every value on which the two annotations differ",
+    )
+    agreement.add_argument(
+        "--write",
+        type=Path,
+        metavar="FILE",
+        help="also write the JSON report (figures only) to FILE, e.g. reports/agreement.json",
+    )
+    agreement.set_defaults(run=_cmd_agreement)
 
     build = commands.add_parser(
         "build", help="publish Parquet splits, dataset card and Croissant metadata"

@@ -32,7 +32,14 @@ from .problems import (
     render,
     schema_problems,
 )
-from .reader import CorpusReader, RawDocument, annotation_entries, load_raw_documents, read_yaml
+from .reader import (
+    CorpusReader,
+    RawDocument,
+    annotation_entries,
+    load_raw_documents,
+    read_yaml,
+    resolve_inside,
+)
 
 
 def iter_evidence(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, Evidence]]:
@@ -235,6 +242,16 @@ class _Validator(CorpusReader):
                 ("doc_id",),
                 "the manifest marks this document unannotated; set its status to annotated",
             )
+        self._check_against_raw(name, doc, annotation, raw)
+
+    def _check_against_raw(
+        self, name: str, doc: YamlDocument, annotation: Annotation, raw: RawDocument
+    ) -> None:
+        """The raw file's sha256, no meeting after the report, and every evidence quote."""
+
+        def problem(loc: Loc, message: str) -> None:
+            self.add(located_problem(name, doc, loc, message))
+
         raw_name = f"raw/{raw.entry.file}"
         if raw.sha256 is not None and annotation.raw_sha256 != raw.sha256:
             problem(
@@ -259,6 +276,84 @@ class _Validator(CorpusReader):
             message = evidence_problem(text, raw_name, evidence)
             if message:
                 problem((*loc, "quote"), message)
+
+    # -- a folder of annotations outside annotations/ (a second annotation, for agreement) --
+
+    def check_folder(self, folder: Path) -> dict[str, Annotation]:
+        """Every ``<doc_id>.yaml`` of ``folder`` (``*.md`` notes are skipped), checked like a
+        hand annotation except for where it lives; returns the annotations without problems."""
+        name = self.layout.relative(folder)
+        try:
+            resolved = resolve_inside(self.layout, folder)
+        except InputError as error:
+            self.add(input_problem(name, error))
+            return {}
+        if not resolved.is_dir():
+            self.add(Problem(name, 1, 1, "", "not a folder of annotations"))
+            return {}
+        try:
+            entries = sorted(os.listdir(resolved), key=os.path.normcase)
+        except OSError as error:
+            reason = (error.strerror or str(error)).lower()
+            self.add(Problem(name, 1, 1, "", f"cannot list the folder: {reason}"))
+            return {}
+        annotations: dict[str, Annotation] = {}
+        for entry in entries:
+            if entry.startswith(".") or entry.endswith(".md"):
+                continue
+            annotation = self.check_folder_annotation(folder / entry)
+            if annotation is not None:
+                annotations[annotation.doc_id] = annotation
+        return annotations
+
+    def check_folder_annotation(self, path: Path) -> Annotation | None:
+        """One file of :meth:`check_folder`: the annotation when it has no problem, else None."""
+        name = self.layout.relative(path)
+        if path.suffix != ".yaml":
+            self.add(
+                Problem(
+                    name, 1, 1, "", "not an annotation file: annotations are named <doc_id>.yaml"
+                )
+            )
+            return None
+        before = len(self.problems)
+        try:
+            doc = read_yaml(self.layout, path)
+        except InputError as error:
+            self.add(input_problem(name, error))
+            return None
+        try:
+            annotation = Annotation.model_validate(doc.data)
+        except ValidationError as error:
+            self.problems.extend(schema_problems(name, doc, error))
+            return None
+        if path.stem != annotation.doc_id:
+            self.add(
+                located_problem(
+                    name,
+                    doc,
+                    ("doc_id",),
+                    f"doc_id {annotation.doc_id!r} does not match file name {path.name!r}",
+                )
+            )
+        if annotation.annotator != "hand":
+            self.add(
+                located_problem(
+                    name,
+                    doc,
+                    ("annotator",),
+                    f"annotator is {annotation.annotator!r}: only hand annotations are compared "
+                    "(score the rules with `covidmeet-ds evaluate`)",
+                )
+            )
+        raw = self.docs.get(annotation.doc_id)
+        if raw is None:
+            if self.manifest_ok:
+                message = f"{annotation.doc_id!r} is not in raw/manifest.yaml"
+                self.add(located_problem(name, doc, ("doc_id",), message))
+        else:
+            self._check_against_raw(name, doc, annotation, raw)
+        return annotation if len(self.problems) == before else None
 
     def check_completeness(self, seen: dict[tuple[str, str], list[str]]) -> None:
         for (annotator, doc_id), files in sorted(seen.items()):
@@ -321,6 +416,18 @@ def validate_corpus(root: Path, paths: Sequence[Path] = ()) -> list[Problem]:
     return sorted(set(validator.problems))
 
 
+def validate_annotation_folders(
+    root: Path, folders: Sequence[Path]
+) -> tuple[list[dict[str, Annotation]], list[Problem]]:
+    """The hand annotations of each folder by doc_id, checked against the manifest and the raw
+    texts of the corpus under ``root`` (schema, file name, raw sha256, evidence), and the
+    problems found. Each folder must lie inside the root; ``*.md`` files in it are notes."""
+    validator = _Validator(root, keep_texts=False)
+    validator.read_manifest()
+    annotations = [validator.check_folder(folder) for folder in folders]
+    return annotations, sorted(set(validator.problems))
+
+
 __all__ = [
     "Problem",
     "RawDocument",
@@ -331,5 +438,6 @@ __all__ = [
     "load_raw_documents",
     "render",
     "schema_problems",
+    "validate_annotation_folders",
     "validate_corpus",
 ]
