@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from .. import reader
+from ..agreement import AgreementReport
 from ..corpus import InputError, Layout
 from ..evaluate import EvaluationReport
 from ..models import ManifestEntry
@@ -41,6 +42,7 @@ from .card import (
     TIMELINE,
     GoldFigures,
     SplitStats,
+    agreement_markdown,
     data_file,
     evaluation_markdown,
     figures_markdown,
@@ -61,6 +63,7 @@ BUILD_IDENTITY = "croissant.json"
 """A file only a build writes: a folder whose SHA256SUMS lacks it (an export) is not replaced."""
 CARD_SOURCE = "CARD.md"
 EVALUATION_REPORT = "reports/evaluation.json"
+AGREEMENT_REPORT = "reports/agreement.json"
 PARQUET_COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 1_000
 """Rows buffered per (config, split) before they are written as one Parquet row group."""
@@ -105,15 +108,18 @@ def load_documents(root: Path, progress: bool | None = None) -> list[SourceDocum
 
 @dataclass(frozen=True)
 class BuildInputs:
-    """What the build reads besides the corpus: the card's prose and the evaluation report."""
+    """What the build reads besides the corpus: the card's prose, the evaluation report and the
+    agreement report."""
 
     prose: str
     evaluation: EvaluationReport | None
+    agreement: AgreementReport | None = None
 
 
 def read_build_inputs(root: Path) -> BuildInputs:
-    """``CARD.md`` and ``reports/evaluation.json`` (optional), read and checked before anything
-    is written; raises :class:`BuildError` naming each problem."""
+    """``CARD.md``, ``reports/evaluation.json`` and ``reports/agreement.json`` (both optional),
+    read and checked before anything is written; raises :class:`BuildError` naming each
+    problem."""
     layout = Layout(root)
     problems: list[Problem] = []
     prose = ""
@@ -131,9 +137,15 @@ def read_build_inputs(root: Path) -> BuildInputs:
             evaluation = reader.read_json_model(layout, root / EVALUATION_REPORT, EvaluationReport)
         except InputError as error:
             problems.append(input_problem(EVALUATION_REPORT, error))
+    agreement = None
+    if os.path.lexists(root / AGREEMENT_REPORT):
+        try:
+            agreement = reader.read_json_model(layout, root / AGREEMENT_REPORT, AgreementReport)
+        except InputError as error:
+            problems.append(input_problem(AGREEMENT_REPORT, error))
     if problems:
         raise BuildError(problems)
-    return BuildInputs(prose, evaluation)
+    return BuildInputs(prose, evaluation, agreement)
 
 
 def _quiet(progress: bool | None) -> bool | None:
@@ -317,6 +329,7 @@ def write_dataset(
         figures_markdown(figures, count, stats),
         evaluation_markdown(inputs.evaluation),
         queries,
+        agreement_markdown(inputs.agreement, figures.annotations),
     )
     (folder / "README.md").write_text(card, encoding="utf-8", newline="\n")
     metadata = croissant(

@@ -26,6 +26,7 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
+from ..agreement import AgreementReport, figures_table
 from ..evalset import NOTES as REPORT_SET_NOTES
 from ..evaluate import EvaluationReport
 from ..models import Annotation, Level
@@ -50,6 +51,7 @@ TASK_CATEGORIES = ("token-classification", "text-classification")
 TIMELINE = "timeline.png"
 FIGURES_MARKER = "<!-- figures:"
 EVALUATION_MARKER = "<!-- evaluation:"
+AGREEMENT_MARKER = "<!-- agreement:"
 TAXONOMY_MARKER = "<!-- taxonomy:"
 COLUMNS_MARKER = "<!-- columns:"
 QUERIES_MARKER = "<!-- queries:"
@@ -296,6 +298,41 @@ def evaluation_markdown(report: EvaluationReport | None) -> str:
     return "\n\n".join(section.rstrip("\n") for section in sections) + "\n"
 
 
+AGREEMENT_METHOD = (
+    "A second annotator labelled the documents again, blind to the first annotation (without "
+    "opening it, the rule annotations or the evaluation), by the same guidelines. Items are "
+    "paired as in the evaluation: meetings by overlapping evidence, then equal level and date; "
+    "requirements by character IoU ≥ 0.5 of their evidence. Values (date, level, jurisdiction, "
+    "category, ordinal) are compared over the paired items; Cohen's kappa corrects the "
+    "agreement for chance; F1 compares the two annotations' items symmetrically; n says what "
+    "each figure is computed over. CoronaNet double-codes a 10% sample of its records the same "
+    "way. The guidelines cite the seed reports' decisions as examples, and the second annotator "
+    "read them, so agreement on these documents is an upper bound for new reports. Every "
+    "difference was reconciled into the gold and each decision written into the guidelines "
+    "([agreement/reconciliation.md](repository:agreement/reconciliation.md))."
+)
+
+
+def agreement_markdown(report: AgreementReport | None, gold_documents: int) -> str:
+    """The agreement section from ``reports/agreement.json`` (None when there is none yet): how
+    many of the gold documents were annotated twice, the method, and the table of figures."""
+    if report is None:
+        return (
+            "Agreement between annotators has not been measured yet: this section is filled from "
+            "`reports/agreement.json`, written by `covidmeet-ds agreement DIR_A DIR_B --write`."
+        )
+    count = len(report.documents)
+    share = f" ({count / gold_documents:.0%})" if gold_documents else ""
+    versions = sorted(set(report.guidelines_a) | set(report.guidelines_b))
+    plural = "s" if len(versions) > 1 else ""
+    summary = (
+        f"**{count}** of the **{gold_documents}** gold documents{share} were annotated twice "
+        f"(guidelines version{plural} {', '.join(versions)}), before the differences were "
+        "reconciled. " + AGREEMENT_METHOD
+    )
+    return "\n".join([summary, "", *figures_table(report)]) + "\n"
+
+
 def type_name(shape: Shape) -> str:
     """A published shape in words: ``string``, ``int32``, ``class label``, ``list of …``."""
     if shape.item is not None:
@@ -357,12 +394,18 @@ def repository_links(prose: str) -> str:
 
 
 def render_card(
-    prose: str, front: str, figures: str, evaluation: str, queries: QueryResults
+    prose: str,
+    front: str,
+    figures: str,
+    evaluation: str,
+    queries: QueryResults,
+    agreement: str,
 ) -> str:
     """``CARD.md`` with its markers filled, repository links made absolute and editors'
     comments dropped, behind the YAML front matter."""
     body = _fill(prose, FIGURES_MARKER, figures)
     body = _fill(body, EVALUATION_MARKER, evaluation)
+    body = _fill(body, AGREEMENT_MARKER, agreement)
     body = _fill(body, TAXONOMY_MARKER, taxonomy_markdown())
     body = _fill(body, COLUMNS_MARKER, columns_markdown())
     body = _fill(body, QUERIES_MARKER, queries_markdown(queries))
@@ -374,6 +417,7 @@ def render_card(
 CARD_MARKERS = (
     FIGURES_MARKER,
     EVALUATION_MARKER,
+    AGREEMENT_MARKER,
     TAXONOMY_MARKER,
     COLUMNS_MARKER,
     QUERIES_MARKER,
@@ -459,6 +503,7 @@ __all__ = [
     "REPOSITORY_URL",
     "GoldFigures",
     "SplitStats",
+    "agreement_markdown",
     "columns_markdown",
     "data_file",
     "evaluation_markdown",
