@@ -153,7 +153,16 @@ def _annotation(doc_id: str, *meetings: dict) -> Annotation:
             "doc_id": doc_id,
             "annotator": "hand",
             "annotator_version": "1.0",
+            "stage": "gold",
+            "provenance": {
+                "origin": "scratch",
+                "rules": [],
+                "annotated_by": "a test",
+                "reviewed_by": "a test",
+                "reviewed_on": "2026-11-30",
+            },
             "raw_sha256": SHA,
+            "report_kind": {"kind": "meeting_report"},
             "meetings": list(meetings),
             "quality_flags": ["boilerplate"],
         }
@@ -397,7 +406,8 @@ def test_a_copy_agrees_and_notes_are_not_annotations(corpus: Path, capsys) -> No
     [
         ("level: national", "level: nationwide", "meetings[0].level.level", "national"),
         ('value: "2020-11-03"', 'value: "2020-02-30"', "meetings[0].date.value", "calendar date"),
-        ("annotator: hand", "annotator: rule\nrules: [x:1]", "annotator", "only hand annotations"),
+        # a rule annotation carries no stage, provenance or report kind: the first is refused
+        ("annotator: hand", "annotator: rule\nrules: [x:1]", "stage", "for hand annotations only"),
         (f"doc_id: {CRI}", "doc_id: another-document", "doc_id", "does not match file name"),
         ("raw_sha256: ", "raw_sha256: 1", "raw_sha256", "should match pattern"),
         # same length, so the offsets still fit: only the text differs
