@@ -19,6 +19,10 @@ import yaml
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
 ANNOTATORS = ("hand", "rule")
+ANNOTATION_FOLDERS = ("hand", "draft", "rule")
+"""The folders of ``annotations/``: gold (hand, stage gold), drafts (hand, stage draft), rules."""
+FOLDER_ANNOTATOR = {"hand": "hand", "draft": "hand", "rule": "rule"}
+FOLDER_STAGE: dict[str, str | None] = {"hand": "gold", "draft": "draft", "rule": None}
 ANNOTATION_SCHEMA = "schema/annotation.schema.json"
 MANIFEST_SCHEMA = "schema/manifest.schema.json"
 
@@ -39,11 +43,12 @@ class Layout:
     def manifest(self) -> Path:
         return self.raw_dir / "manifest.yaml"
 
-    def annotation_dir(self, annotator: str) -> Path:
-        return self.root / "annotations" / annotator
+    def annotation_dir(self, folder: str) -> Path:
+        """``annotations/<folder>``: ``hand`` (gold), ``draft`` or ``rule``."""
+        return self.root / "annotations" / folder
 
-    def annotation_path(self, annotator: str, doc_id: str) -> Path:
-        return self.annotation_dir(annotator) / f"{doc_id}.yaml"
+    def annotation_path(self, folder: str, doc_id: str) -> Path:
+        return self.annotation_dir(folder) / f"{doc_id}.yaml"
 
     def relative(self, path: Path) -> str:
         """``path`` as shown in messages: relative to the root when inside it, POSIX separators."""

@@ -80,6 +80,29 @@ QualityFlag = Literal[
     "page_split",
 ]
 Category = Literal[category_names()]  # type: ignore[valid-type]
+Stage = Literal["draft", "gold"]
+Origin = Literal["scratch", "rules"]
+ScopeField = Literal["meetings", "dates", "levels", "speakers", "requirements"]
+SCOPE_FIELDS: tuple[str, ...] = ("meetings", "dates", "levels", "speakers", "requirements")
+"""Every field an annotation can cover, in contract order (``scope`` absent: all of them)."""
+ReportKindName = Literal[
+    "meeting_report",
+    "press_conference",
+    "inspection",
+    "speech_template",
+    "not_epidemic",
+    "other_topic",
+    "meeting_mentioned",
+    "written_instruction",
+    "international",
+    "not_government",
+]
+"""What a report is: a report of a COVID-19 prevention meeting, or the kind of near-miss it is.
+The near-miss names are the crawl filter's drop reasons where they overlap
+(:data:`covidmeet_ds.rules.reports.DROP_REASONS`); ``speech_template`` has no filter reason."""
+HAND_ONLY_FIELDS = ("stage", "provenance", "scope", "report_kind")
+"""Annotation fields only hand annotations carry (a rule annotation keeps its shape without)."""
+RULE_VERSION_PATTERN = r"^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$"
 
 
 class _Strict(BaseModel):
@@ -110,6 +133,9 @@ class Evidence(_Strict):
     file, so that ``raw[start:end] == quote``."""
     end: int
     """Offset one past the quote's last character (``end - start == len(quote)``)."""
+    checked: bool | None = Field(default=None, exclude_if=lambda value: value is None)
+    """Drafts only: whether a person has checked this value against the text (a draft pre-filled
+    from the rules starts with ``false`` everywhere); gold and rule annotations never have it."""
 
     @field_validator("end")
     @classmethod
@@ -352,10 +378,11 @@ class Meeting(_Strict):
     """The body that held the meeting as written (国务院, 省委常委会); null if not stated."""
     evidence: Evidence
     """The passage that reports the meeting was held."""
-    date: MeetingDate
-    """When the meeting took place."""
-    level: MeetingLevel
-    """Administrative level and jurisdiction of the convening body."""
+    date: MeetingDate | None
+    """When the meeting took place; null only when dates are out of the annotation's scope."""
+    level: MeetingLevel | None
+    """Administrative level and jurisdiction of the convening body; null only when levels are
+    out of the annotation's scope."""
     speakers: list[Speaker]
     """People who presided, spoke at or attended the meeting, in order of mention."""
     requirements: list[Requirement]
@@ -387,6 +414,70 @@ class Meeting(_Strict):
         return requirements
 
 
+class Provenance(_Strict):
+    """Where a hand annotation came from and who vouches for it."""
+
+    origin: Origin
+    """``scratch``: written by reading the report; ``rules``: a draft pre-filled from the rule
+    annotation, then corrected by a person."""
+    rules: list[Annotated[str, StringConstraints(pattern=RULE_VERSION_PATTERN)]] = Field(
+        default_factory=list
+    )
+    """For origin ``rules``: the rule versions the draft was pre-filled from (``name:version``,
+    as the rule annotation lists them); empty for ``scratch``."""
+    annotated_by: NonEmptyStr
+    """Who wrote (or corrected) the labels."""
+    reviewed_by: NonEmptyStr | None = None
+    """Who checked every value and promoted the annotation to gold; null on a draft."""
+    reviewed_on: IsoDay | None = None
+    """When it was promoted to gold (``YYYY-MM-DD``); null on a draft."""
+
+    @model_validator(mode="after")
+    def _rules_match_origin(self) -> Provenance:
+        if self.origin == "rules" and not self.rules:
+            raise _custom_error(
+                "provenance_rules", "origin 'rules' lists the rule versions", ("rules",)
+            )
+        if self.origin == "scratch" and self.rules:
+            raise _custom_error(
+                "provenance_rules", "origin 'scratch' lists no rule versions", ("rules",)
+            )
+        if (self.reviewed_by is None) != (self.reviewed_on is None):
+            missing = "reviewed_on" if self.reviewed_on is None else "reviewed_by"
+            raise _custom_error(
+                "provenance_review",
+                "reviewed_by and reviewed_on are set together (at promotion) or not at all",
+                (missing,),
+            )
+        return self
+
+
+class ReportKind(_Strict):
+    """Whether the report is one of a COVID-19 prevention meeting, and if not, what it is."""
+
+    kind: ReportKindName
+    """``meeting_report``, or the near-miss: ``press_conference``, ``inspection`` (a leader's
+    inspection visit), ``speech_template`` (a model speech, no meeting held), ``not_epidemic``
+    (a meeting about no epidemic), ``other_topic`` (a governing body's meeting about other work
+    that mentions the epidemic in passing), ``meeting_mentioned`` (a meeting only referred to),
+    ``written_instruction`` (a 批示 or circular), ``international``, ``not_government`` (held by
+    a company, school, hospital …)."""
+    evidence: Evidence | None = None
+    """For a near-miss: the words that show what the report is (发布会, 调研, …)."""
+    note: str | None = None
+    """Why, when the kind is not plain from the evidence."""
+
+    @model_validator(mode="after")
+    def _near_miss_has_evidence(self) -> ReportKind:
+        if self.kind != "meeting_report" and self.evidence is None:
+            raise _custom_error(
+                "evidence_missing",
+                f"report kind {self.kind!r} needs evidence: a quote that shows it",
+                ("evidence",),
+            )
+        return self
+
+
 class Annotation(_Strict):
     """All meetings of one report, as labelled by one annotator (a person or the rules)."""
 
@@ -396,11 +487,23 @@ class Annotation(_Strict):
     """``hand`` for gold labels written by reading, ``rule`` for output of the extractors."""
     annotator_version: NonEmptyStr
     """For hand: the guidelines version followed; for rule: the package version that ran."""
+    stage: Stage | None = Field(default=None, exclude_if=lambda value: value is None)
+    """Hand only (required): ``draft`` (in ``annotations/draft/``, every evidence carries
+    ``checked``; never published) or ``gold`` (in ``annotations/hand/``, promoted after review)."""
+    provenance: Provenance | None = Field(default=None, exclude_if=lambda value: value is None)
+    """Hand only (required): where the labels came from and who reviewed them."""
     rules: list[NonEmptyStr] = Field(default_factory=list)
     """For rule: every rule that ran, as ``name:version`` (the version is a hash of the rule's
     code and cue files); empty for hand."""
     raw_sha256: Sha256
     """sha256 of the raw file when it was annotated; a raw file edited later is an error."""
+    scope: list[ScopeField] | None = Field(default=None, exclude_if=lambda value: value is None)
+    """Hand only: the fields annotated, of meetings, dates, levels, speakers, requirements;
+    absent: all of them. A field out of scope is *not annotated* (never "none"): its lists are
+    empty and its values null, and no tool reads them as labels."""
+    report_kind: ReportKind | None = Field(default=None, exclude_if=lambda value: value is None)
+    """Hand only (required): whether the report is one of a prevention meeting, or which
+    near-miss it is (then ``meetings`` is empty)."""
     meetings: list[Meeting]
     """Every meeting the report describes, in order of first mention."""
     quality_flags: list[QualityFlag]
@@ -430,6 +533,32 @@ class Annotation(_Strict):
                 raise _custom_error("duplicate_flag", f"flag {flag!r} is listed twice", (i,))
         return flags
 
+    @field_validator("scope")
+    @classmethod
+    def _scope_is_coherent(cls, scope: list[str] | None) -> list[str] | None:
+        if scope is None:
+            return None
+        for i, name in enumerate(scope):
+            if name in scope[:i]:
+                raise _custom_error("duplicate_scope", f"{name!r} is listed twice", (i,))
+        if "meetings" not in scope:
+            for i, name in enumerate(scope):
+                raise _custom_error(
+                    "scope_without_meetings",
+                    f"{name!r} is a field of the meetings: it needs 'meetings' in scope",
+                    (i,),
+                )
+        return scope
+
+    @property
+    def fields_in_scope(self) -> tuple[str, ...]:
+        """The fields annotated, in contract order (all of them when ``scope`` is absent)."""
+        scope = SCOPE_FIELDS if self.scope is None else self.scope
+        return tuple(name for name in SCOPE_FIELDS if name in scope)
+
+    def in_scope(self, name: str) -> bool:
+        return name in self.fields_in_scope
+
     @model_validator(mode="after")
     def _rules_for_rule_annotations(self) -> Annotation:
         if self.annotator == "rule" and not self.rules:
@@ -437,6 +566,135 @@ class Annotation(_Strict):
         if self.annotator == "hand" and self.rules:
             raise _custom_error("rules_in_hand", "a hand annotation lists no rules", ("rules",))
         return self
+
+    @model_validator(mode="after")
+    def _hand_only_fields(self) -> Annotation:
+        if self.annotator == "rule":
+            for name in HAND_ONLY_FIELDS:
+                if getattr(self, name) is not None:
+                    raise _custom_error(
+                        "hand_only", f"{name} is for hand annotations only", (name,)
+                    )
+            return self
+        for name in ("stage", "provenance", "report_kind"):
+            if getattr(self, name) is None:
+                raise _custom_error(
+                    "missing", f"a hand annotation needs {name} (see the guidelines)", (name,)
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _review_matches_stage(self) -> Annotation:
+        provenance = self.provenance
+        if provenance is None:
+            return self
+        reviewed = provenance.reviewed_by is not None
+        if self.stage == "gold" and not reviewed:
+            raise _custom_error(
+                "provenance_review",
+                "gold records who reviewed it and when (reviewed_by, reviewed_on)",
+                ("provenance", "reviewed_by"),
+            )
+        if self.stage == "draft" and reviewed:
+            raise _custom_error(
+                "provenance_review",
+                "a draft has not been reviewed yet: reviewed_by and reviewed_on are null "
+                "(`covidmeet-ds promote` sets them)",
+                ("provenance", "reviewed_by"),
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _checked_marks_match_stage(self) -> Annotation:
+        for loc, evidence in _evidence_of(self):
+            if self.stage == "draft" and evidence.checked is None:
+                raise _custom_error(
+                    "checked_missing",
+                    "every evidence of a draft carries checked: true or false",
+                    loc,
+                )
+            if self.stage != "draft" and evidence.checked is not None:
+                where = "gold" if self.stage == "gold" else "a rule annotation"
+                raise _custom_error(
+                    "checked_outside_draft", f"checked marks are for drafts only, not {where}", loc
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _out_of_scope_is_empty(self) -> Annotation:
+        if not self.in_scope("meetings") and self.meetings:
+            raise _custom_error(
+                "out_of_scope",
+                "meetings are out of scope (not annotated): the list must be empty",
+                ("meetings",),
+            )
+        for i, meeting in enumerate(self.meetings):
+            for name, value in (("dates", meeting.date), ("levels", meeting.level)):
+                field_name = name.removesuffix("s")
+                if self.in_scope(name) and value is None:
+                    raise _custom_error(
+                        "missing",
+                        f"{field_name} is null but {name} are in scope",
+                        ("meetings", i, field_name),
+                    )
+                if not self.in_scope(name) and value is not None:
+                    raise _custom_error(
+                        "out_of_scope",
+                        f"{name} are out of scope (not annotated): {field_name} must be null",
+                        ("meetings", i, field_name),
+                    )
+            for name in ("speakers", "requirements"):
+                if not self.in_scope(name) and getattr(meeting, name):
+                    raise _custom_error(
+                        "out_of_scope",
+                        f"{name} are out of scope (not annotated): the list must be empty",
+                        ("meetings", i, name),
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _meetings_match_report_kind(self) -> Annotation:
+        if self.report_kind is None:
+            return self
+        kind = self.report_kind.kind
+        if kind != "meeting_report":
+            if self.meetings:
+                raise _custom_error(
+                    "report_kind_meetings",
+                    f"a {kind} report describes no prevention meeting: meetings must be []",
+                    ("meetings",),
+                )
+            if not self.in_scope("meetings"):
+                raise _custom_error(
+                    "report_kind_scope",
+                    f"report kind {kind!r} says there is no prevention meeting: meetings are "
+                    "then annotated (in scope), as []",
+                    ("scope",),
+                )
+        elif self.in_scope("meetings") and not self.meetings and self.stage != "draft":
+            # a draft may hold the rules' guess (no meeting found); its promotion decides
+            raise _custom_error(
+                "report_kind_meetings",
+                "a meeting_report with its meetings in scope has at least one meeting (or say "
+                "which near-miss it is in report_kind)",
+                ("meetings",),
+            )
+        return self
+
+
+def _evidence_of(model: BaseModel, loc: tuple = ()) -> list[tuple[tuple, Evidence]]:
+    """Every Evidence inside ``model`` with its location (relative to the model)."""
+    found: list[tuple[tuple, Evidence]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            here = (*loc, name) if index is None else (*loc, name, index)
+            if isinstance(item, Evidence):
+                found.append((here, item))
+            elif isinstance(item, BaseModel):
+                found.extend(_evidence_of(item, here))
+    return found
 
 
 class ManifestEntry(_Strict):
@@ -458,8 +716,9 @@ class ManifestEntry(_Strict):
     """Script of the report's body."""
     published: IsoDay | None
     """Publication date shown by the page itself (not of unrelated headlines); null if none."""
-    status: Literal["annotated", "unannotated"]
-    """``annotated`` documents must have exactly one hand annotation."""
+    status: Literal["annotated", "draft", "unannotated"]
+    """``annotated``: a gold annotation exists (``annotations/hand/``); ``draft``: a draft exists
+    (``annotations/draft/``) and no gold yet; ``unannotated``: neither."""
 
 
 class Manifest(_Strict):
