@@ -113,6 +113,8 @@ class Added:
     data: bytes
     text: str
     notes: tuple[str, ...] = ()
+    draft: str | None = None
+    """The draft annotation written for it (``annotations/draft/<doc_id>.yaml``), if any."""
 
 
 @dataclass
@@ -836,7 +838,47 @@ class _Written:
 
 
 DraftWriter = Callable[[Added], tuple[Path, str]]
-"""Given an added document, the path and text of its draft annotation."""
+"""Given an added document, the path and text of its draft annotation; raises
+:class:`DraftError` when there can be none."""
+
+
+class DraftError(Exception):
+    """A document's draft cannot be made (a rule failed, the contract refuses its output)."""
+
+
+def rule_draft_writer(root: Path, annotated_by: str) -> DraftWriter:
+    """Drafts pre-filled from the rules of this version (``annotations/draft/<doc_id>.yaml``).
+
+    The rules run on the raw text with the manifest's publication date, exactly as ``annotate``
+    runs them; for a page of a crawl's output that is the annotation the crawl wrote, unless the
+    rules or the date changed since (the crawl's own annotation is not reused: its doc_id is the
+    page id, and its rule versions may be older)."""
+    layout = Layout(root)
+
+    def write(item: Added) -> tuple[Path, str]:
+        from .annotate import annotate_text
+        from .drafts import draft_from_rules, draft_yaml
+        from .rules.registry import RuleError
+        from .validate import evidence_problem, iter_evidence
+
+        entry = item.entry
+        path = layout.annotation_path("draft", entry.doc_id)
+        for folder in ("draft", "hand"):
+            taken = layout.annotation_path(folder, entry.doc_id)
+            if os.path.lexists(taken):
+                raise DraftError(f"{layout.relative(taken)} already exists")
+        try:
+            rule = annotate_text(item.text, doc_id=entry.doc_id, published=entry.published)
+            draft = draft_from_rules(rule, annotated_by)
+        except (RuleError, ValidationError) as error:
+            raise DraftError(f"no draft from the rules: {error}") from None
+        for loc, evidence in iter_evidence(draft):
+            message = evidence_problem(item.text, f"raw/{entry.file}", evidence)
+            if message is not None:
+                raise DraftError(f"the draft's {'.'.join(map(str, loc))}: {message}")
+        return path, draft_yaml(draft)
+
+    return write
 
 
 def add_reports(
@@ -854,11 +896,22 @@ def add_reports(
     plan = plan_additions(root, paths, options, "draft" if draft else "unannotated")
     if plan.problems:
         return plan
+    drafts: list[tuple[Path, str]] = []
+    problems = []
+    for index, item in enumerate(plan.added if draft else []):
+        try:
+            path, text = draft(item)
+        except DraftError as error:
+            problems.append(_problem(item.where, 1, str(error)))
+            continue
+        drafts.append((path, text))
+        plan.added[index] = replace(item, draft=layout.relative(path))
+    if problems:
+        return AddResult(problems=problems)
     written = _Written()
     try:
         before = manifest_text(layout)
         after = appended_manifest(before, [item.entry for item in plan.added])
-        drafts = [draft(item) for item in plan.added] if draft else []
         for item in plan.added:
             path = layout.raw_dir / item.entry.file
             _create_file(path, item.data)
@@ -893,6 +946,7 @@ __all__ = [
     "AddOptions",
     "AddResult",
     "Added",
+    "DraftError",
     "add_reports",
     "appended_manifest",
     "default_doc_id",
@@ -901,5 +955,6 @@ __all__ = [
     "plan_additions",
     "raw_file_name",
     "read_inputs",
+    "rule_draft_writer",
     "script_of",
 ]

@@ -307,7 +307,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
-    from .add import AddOptions, add_reports
+    from .add import AddOptions, add_reports, rule_draft_writer
 
     options = AddOptions(
         title=args.title,
@@ -320,7 +320,17 @@ def _cmd_add(args: argparse.Namespace) -> int:
         published_key=args.published_key,
         allow_near_duplicate=args.allow_near_duplicate,
     )
-    result = add_reports(args.root, args.files, options)
+    if args.draft and not (args.annotated_by or "").strip():
+        print(
+            "covidmeet-ds add: --draft needs --annotated-by NAME (who will correct the draft)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.annotated_by is not None and not args.draft:
+        print("covidmeet-ds add: --annotated-by goes with --draft", file=sys.stderr)
+        return 2
+    draft = rule_draft_writer(args.root, args.annotated_by.strip()) if args.draft else None
+    result = add_reports(args.root, args.files, options, draft)
     if result.problems:
         print(render(result.problems, args.format))
         why = " (the corpus does not validate)" if result.corpus_invalid else ""
@@ -334,6 +344,11 @@ def _cmd_add(args: argparse.Namespace) -> int:
         print(f"added {entry.doc_id}  raw/{entry.file}  {entry.status}  ({item.where})")
         for note in item.notes:
             print(f"    {note}")
+        if item.draft is not None:
+            print(
+                f"    draft {item.draft}: correct it, mark each evidence checked: true, then "
+                f"`covidmeet-ds promote {entry.doc_id} --reviewer NAME`"
+            )
     print(f"{len(result.added)} report(s) added to raw/manifest.yaml", file=sys.stderr)
     return 0
 
@@ -618,6 +633,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add a near-duplicate of a corpus report anyway (it joins that report's group and "
         "split); exact duplicates are always refused",
+    )
+    add.add_argument(
+        "--draft",
+        action="store_true",
+        help="also write annotations/draft/<doc_id>.yaml, pre-filled from the rules, for a "
+        "person to correct (manifest status: draft)",
+    )
+    add.add_argument(
+        "--annotated-by",
+        metavar="NAME",
+        help="with --draft: who will correct the draft (its provenance.annotated_by)",
     )
     add.set_defaults(run=_cmd_add)
 
