@@ -457,6 +457,7 @@ def make_entry(
             values["title"] = title
     elif (why := _title_problem(values["title"])) is not None:
         problems.append(_problem(page.where, page.line, why, field_name="title"))
+        values.pop("title")  # said: the model is not asked again
     fields = {
         "doc_id": values.get("doc_id", default_doc_id(sha256)),
         "file": file_name,
@@ -473,7 +474,7 @@ def make_entry(
     except ValidationError as error:
         for item in error.errors(include_url=False):
             if item["loc"] == ("title",) and "title" not in values:
-                continue  # already said: no line to take a title from
+                continue  # already said: no line to take a title from, or a bad one
             key = str(item["loc"][0]) if item["loc"] else ""
             problems.append(_problem(page.where, page.line, error_message(item), field_name=key))
         return None, problems
@@ -638,12 +639,26 @@ def yaml_scalar(value: Any) -> str:
         return "null"
     if isinstance(value, str) and _PLAIN_DAY.fullmatch(value):
         return value  # a day stays a string for the corpus's strict loader, as in the seeds
-    dumped = yaml.safe_dump(value, allow_unicode=True, width=float("inf"))
-    dumped = dumped.removesuffix("\n...\n").removesuffix("\n")
-    if "\n" in dumped:
-        dumped = yaml.safe_dump(value, allow_unicode=True, width=float("inf"), default_style='"')
-        dumped = dumped.removesuffix("\n")
-    return dumped
+    plain = yaml.safe_dump(value, allow_unicode=True, width=float("inf"))
+    plain = plain.removesuffix("\n...\n").removesuffix("\n")
+    if "\n" not in plain and _reads_back(plain, value):
+        return plain
+    # PyYAML's choice of plain or quoted follows YAML 1.1; the corpus reads strictly (`12e4`
+    # is a number, U+0085 breaks a line): double quotes with escapes read back in every case
+    quoted = yaml.safe_dump(
+        value, allow_unicode=False, width=float("inf"), default_style='"'
+    ).removesuffix("\n")
+    if "\n" in quoted or not _reads_back(quoted, value):
+        raise InputError(f"{value!r} cannot be written as a one-line YAML value")
+    return quoted
+
+
+def _reads_back(scalar: str, value: Any) -> bool:
+    try:
+        data = parse_yaml(f"value: {scalar}\n").data
+    except InputError:
+        return False
+    return data == {"value": value}
 
 
 def entry_lines(entry: ManifestEntry, prefix: str) -> list[str]:
@@ -831,7 +846,7 @@ class _Written:
     manifest_before: str | None = None
 
     def undo(self, layout: Layout) -> None:
-        if self.manifest_before is not None:
+        if self.manifest_before is not None and manifest_text(layout) != self.manifest_before:
             write_text_atomic(layout.manifest, self.manifest_before)
         for path in reversed(self.created):
             path.unlink(missing_ok=True)
