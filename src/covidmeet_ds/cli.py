@@ -14,7 +14,7 @@ from . import __version__
 from .anchor import anchor_files
 from .problems import render
 from .schemas import schema_texts, stale_schemas, write_schemas
-from .validate import validate_corpus
+from .validate import remaining_drafts, validate_corpus
 
 PROGRESS = {"auto": None, "always": True, "never": False}
 """``--progress`` → tqdm's choice: None shows bars only on a terminal."""
@@ -28,6 +28,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.format == "text":
         summary = f"{len(problems)} problem(s)" if problems else "all annotations valid"
         print(summary, file=sys.stderr)
+    drafts = remaining_drafts(args.root)
+    if drafts:  # work in progress, not a problem: the exit status does not depend on it
+        print(
+            f"{len(drafts)} draft(s) remain to be reviewed and promoted (annotations/draft/): "
+            + ", ".join(drafts),
+            file=sys.stderr,
+        )
     return 1 if problems else 0
 
 
@@ -40,6 +47,24 @@ def _cmd_anchor(args: argparse.Namespace) -> int:
     if problems:
         print(f"{len(problems)} problem(s); files with problems were not changed", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _cmd_promote(args: argparse.Namespace) -> int:
+    from .promote import promote
+
+    plans, problems = promote(args.root, args.doc_ids, args.reviewer, args.date or date.today())
+    if problems:
+        print(render(problems, args.format))
+        print(f"{len(problems)} problem(s); nothing was promoted or written", file=sys.stderr)
+        return 1
+    for plan in plans:
+        how = (
+            "layout and comments kept"
+            if plan.clean_because is None
+            else (f"written as clean YAML: {plan.clean_because}; the draft's comments are not kept")
+        )
+        print(f"promoted {plan.doc_id}: {plan.gold_path.name} in annotations/hand/ ({how})")
+    return 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -475,6 +500,24 @@ def build_parser() -> argparse.ArgumentParser:
     format_option(anchor)
     anchor.add_argument("paths", nargs="*", help="annotation files to anchor (default: all)")
     anchor.set_defaults(run=_cmd_anchor)
+
+    promote = commands.add_parser(
+        "promote",
+        help="make reviewed drafts gold: every evidence checked: true, then annotations/hand/",
+    )
+    root_option(promote)
+    format_option(promote)
+    promote.add_argument("doc_ids", nargs="+", metavar="DOC_ID", help="drafts to promote")
+    promote.add_argument(
+        "--reviewer", required=True, metavar="NAME", help="who checked every value (provenance)"
+    )
+    promote.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the review date to record (default: today)",
+    )
+    promote.set_defaults(run=_cmd_promote)
 
     schema = commands.add_parser(
         "schema", help="print the annotation JSON Schema, or write/check generated files"

@@ -22,11 +22,15 @@ GUIDELINES_VERSION = "1.0"
 DRAFT_MODELINE = "# yaml-language-server: $schema=../../schema/annotation.schema.json"
 """The modeline of ``annotations/draft/<doc_id>.yaml`` (the same as gold's)."""
 
-PREFILLED_NOTE = (
-    "Pre-filled from the rules ({rules}); nothing here has been read by a person yet. Correct "
-    "every value against the raw text (add what the rules missed, delete what they invented, "
-    "check the quality flags and the report kind), set checked: true on each evidence you have "
-    "checked, then run `covidmeet-ds promote {doc_id} --reviewer NAME`."
+PREFILLED_NOTE = "Pre-filled from the rules ({rules}) for a person to correct."
+"""The draft's ``notes``: true of the draft and of the gold it becomes (the instructions to the
+reviewer are the file's header comment, which promotion drops)."""
+
+DRAFT_HEADER = (
+    "# Draft pre-filled from the rules: correct every value against the raw text (add what the\n"
+    "# rules missed, delete what they invented, check the quality flags and the report kind),\n"
+    "# set checked: true on each evidence you have checked, then run\n"
+    "# `covidmeet-ds promote {doc_id} --reviewer NAME`.\n"
 )
 NO_MEETING_NOTE = (
     "The rules found no prevention meeting. Annotate the meetings the report describes, or say "
@@ -60,7 +64,7 @@ def draft_from_rules(rule: Annotation, annotated_by: str) -> Annotation:
         report_kind["evidence"] = dict(meetings[0]["evidence"])
     else:
         report_kind["note"] = NO_MEETING_NOTE
-    note = PREFILLED_NOTE.format(rules=", ".join(rule.rules), doc_id=rule.doc_id)
+    note = PREFILLED_NOTE.format(rules=", ".join(rule.rules))
     draft = {
         "doc_id": rule.doc_id,
         "annotator": "hand",
@@ -90,10 +94,11 @@ def draft_yaml(draft: Annotation) -> str:
         raise ValueError(f"{draft.doc_id}: draft_yaml writes drafts, this is {draft.stage!r}")
     data = draft.model_dump(mode="json")
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-    return f"{DRAFT_MODELINE}\n{body}"
+    return f"{DRAFT_MODELINE}\n{DRAFT_HEADER.format(doc_id=draft.doc_id)}{body}"
 
 
 __all__ = [
+    "DRAFT_HEADER",
     "DRAFT_MODELINE",
     "GUIDELINES_VERSION",
     "draft_from_rules",

@@ -579,7 +579,9 @@ class Annotation(_Strict):
         for name in ("stage", "provenance", "report_kind"):
             if getattr(self, name) is None:
                 raise _custom_error(
-                    "missing", f"a hand annotation needs {name} (see the guidelines)", (name,)
+                    "hand_field_missing",
+                    f"a hand annotation needs {name} (see the guidelines)",
+                    (name,),
                 )
         return self
 
@@ -633,7 +635,7 @@ class Annotation(_Strict):
                 field_name = name.removesuffix("s")
                 if self.in_scope(name) and value is None:
                     raise _custom_error(
-                        "missing",
+                        "in_scope_missing",
                         f"{field_name} is null but {name} are in scope",
                         ("meetings", i, field_name),
                     )

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .corpus import (
-    ANNOTATORS,
+    ANNOTATION_FOLDERS,
     InputError,
     Layout,
     Loc,
@@ -344,21 +344,23 @@ def load_raw_documents(root: Path) -> tuple[dict[str, RawDocument], list[Problem
 
 
 def annotation_entries(layout: Layout) -> Iterator[tuple[str, Path]]:
-    """Every entry of the annotation folders but hidden ones, as (annotator, path), sorted.
+    """Every entry of the annotation folders (``hand``, ``draft``, ``rule``) but hidden ones, as
+    (folder, path), sorted.
 
     Entries that are not regular files are listed too, so that the validator can refuse them."""
-    for annotator in ANNOTATORS:
-        folder = layout.annotation_dir(annotator)
+    for kind in ANNOTATION_FOLDERS:
+        folder = layout.annotation_dir(kind)
         if folder.is_dir():
             # names, not Paths, are sorted: a folder of many annotations costs less memory
             for name in sorted(os.listdir(folder), key=os.path.normcase):
                 if not name.startswith("."):
-                    yield annotator, folder / name
+                    yield kind, folder / name
 
 
-def load_annotation(layout: Layout, annotator: str, doc_id: str) -> Annotation | None:
-    """A document's annotation by one annotator, or None when it has none (validated inputs)."""
-    path = layout.annotation_path(annotator, doc_id)
+def load_annotation(layout: Layout, folder: str, doc_id: str) -> Annotation | None:
+    """A document's annotation in one folder (``hand``: gold, ``draft``, ``rule``), or None when
+    it has none there (validated inputs)."""
+    path = layout.annotation_path(folder, doc_id)
     if not os.path.lexists(path):
         return None
     return Annotation.model_validate(read_yaml(layout, path).data)

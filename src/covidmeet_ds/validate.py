@@ -14,8 +14,10 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from .corpus import (
+    ANNOTATION_FOLDERS,
     ANNOTATION_SCHEMA,
-    ANNOTATORS,
+    FOLDER_ANNOTATOR,
+    FOLDER_STAGE,
     MODELINE_PREFIX,
     InputError,
     Layout,
@@ -170,10 +172,10 @@ class _Validator(CorpusReader):
 
     # -- annotations --
 
-    def check_annotation(self, annotator: str | None, path: Path) -> tuple[str, str] | None:
-        """Check one annotation file; returns (annotator, doc_id) when its identity is known."""
+    def check_annotation(self, folder: str | None, path: Path) -> tuple[str, str] | None:
+        """Check one annotation file; returns (folder, doc_id) when its identity is known."""
         name = self.layout.relative(path)
-        if annotator is None:
+        if folder is None:
             self.add(
                 Problem(
                     name,
@@ -181,7 +183,7 @@ class _Validator(CorpusReader):
                     1,
                     "",
                     "not an annotation file: annotations live in "
-                    + " or ".join(f"annotations/{a}/" for a in ANNOTATORS),
+                    + ", ".join(f"annotations/{a}/" for a in ANNOTATION_FOLDERS),
                 )
             )
             return None
@@ -193,7 +195,7 @@ class _Validator(CorpusReader):
         except InputError as error:
             self.add(input_problem(name, error))
             return None
-        if annotator == "hand":
+        if FOLDER_ANNOTATOR[folder] == "hand":
             first_line = doc.text.split("\n", 1)[0].removesuffix("\r")
             expected = expected_modeline(self.layout, path, ANNOTATION_SCHEMA)
             if first_line != expected:
@@ -206,11 +208,11 @@ class _Validator(CorpusReader):
         except ValidationError as error:
             self.problems.extend(schema_problems(name, doc, error))
             return None
-        self._cross_check(name, path, doc, annotator, annotation)
-        return annotator, annotation.doc_id
+        self._cross_check(name, path, doc, folder, annotation)
+        return folder, annotation.doc_id
 
     def _cross_check(
-        self, name: str, path: Path, doc: YamlDocument, annotator: str, annotation: Annotation
+        self, name: str, path: Path, doc: YamlDocument, folder: str, annotation: Annotation
     ) -> None:
         def problem(loc: Loc, message: str) -> None:
             self.add(located_problem(name, doc, loc, message))
@@ -219,21 +221,30 @@ class _Validator(CorpusReader):
             problem(
                 ("doc_id",), f"doc_id {annotation.doc_id!r} does not match file name {path.name!r}"
             )
-        if annotation.annotator != annotator:
+        if annotation.annotator != FOLDER_ANNOTATOR[folder]:
             problem(
                 ("annotator",),
-                f"annotator is {annotation.annotator!r} but the file is in "
-                f"annotations/{annotator}/",
+                f"annotator is {annotation.annotator!r} but the file is in annotations/{folder}/",
+            )
+        elif annotation.stage != FOLDER_STAGE[folder]:
+            where = "annotations/draft/" if annotation.stage == "draft" else "annotations/hand/"
+            problem(
+                ("stage",),
+                f"stage is {annotation.stage!r} but the file is in annotations/{folder}/: "
+                f"{annotation.stage} annotations live in {where}"
+                + (" (`covidmeet-ds promote` makes a draft gold)" if folder == "hand" else ""),
             )
         raw = self.docs.get(annotation.doc_id)
         if raw is None:
             if self.manifest_ok:
                 problem(("doc_id",), f"{annotation.doc_id!r} is not in raw/manifest.yaml")
             return
-        if annotator == "hand" and raw.entry.status != "annotated":
+        expected_status = {"hand": "annotated", "draft": "draft"}.get(folder)
+        if expected_status is not None and raw.entry.status != expected_status:
             problem(
                 ("doc_id",),
-                "the manifest marks this document unannotated; set its status to annotated",
+                f"the manifest marks this document {raw.entry.status}; a file in "
+                f"annotations/{folder}/ needs status {expected_status}",
             )
         raw_name = f"raw/{raw.entry.file}"
         if raw.sha256 is not None and annotation.raw_sha256 != raw.sha256:
@@ -261,7 +272,7 @@ class _Validator(CorpusReader):
                 problem((*loc, "quote"), message)
 
     def check_completeness(self, seen: dict[tuple[str, str], list[str]]) -> None:
-        for (annotator, doc_id), files in sorted(seen.items()):
+        for (folder, doc_id), files in sorted(seen.items()):
             for extra in files[1:]:
                 self.add(
                     Problem(
@@ -269,31 +280,43 @@ class _Validator(CorpusReader):
                         1,
                         1,
                         "doc_id",
-                        f"second {annotator} annotation of {doc_id!r} (first: {files[0]})",
+                        f"second {folder} annotation of {doc_id!r} (first: {files[0]})",
                     )
                 )
         for doc_id, raw in self.docs.items():
-            path = self.layout.annotation_path("hand", doc_id)
+            folder = {"annotated": "hand", "draft": "draft"}.get(raw.entry.status)
+            if folder is None:
+                continue
+            path = self.layout.annotation_path(folder, doc_id)
             # a path that is there but not a regular file has been reported by the listing
-            if (
-                raw.entry.status == "annotated"
-                and ("hand", doc_id) not in seen
-                and not os.path.lexists(path)
-            ):
+            if (folder, doc_id) not in seen and not os.path.lexists(path):
                 expected = self.layout.relative(path)
                 self.add(
                     self.manifest_problem(
                         ("documents", raw.index, "status"),
-                        f"status is annotated but {expected} does not exist",
+                        f"status is {raw.entry.status} but {expected} does not exist",
+                    )
+                )
+        for (folder, doc_id), files in sorted(seen.items()):
+            if folder == "draft" and ("hand", doc_id) in seen:
+                gold = seen[("hand", doc_id)][0]
+                self.add(
+                    Problem(
+                        files[0],
+                        1,
+                        1,
+                        "doc_id",
+                        f"{doc_id!r} has a gold annotation ({gold}) and a draft: promote or "
+                        "delete the draft",
                     )
                 )
 
 
-def _annotator_of(layout: Layout, path: Path) -> str | None:
+def _folder_of(layout: Layout, path: Path) -> str | None:
     # the folder the path names, not where a symbolic link leads
-    for annotator in ANNOTATORS:
-        if path.absolute().parent.resolve() == layout.annotation_dir(annotator).resolve():
-            return annotator
+    for folder in ANNOTATION_FOLDERS:
+        if path.absolute().parent.resolve() == layout.annotation_dir(folder).resolve():
+            return folder
     return None
 
 
@@ -308,7 +331,7 @@ def validate_corpus(root: Path, paths: Sequence[Path] = ()) -> list[Problem]:
     validator.read_manifest()
     targets: Iterable[tuple[str | None, Path]]
     if paths:
-        targets = [(_annotator_of(validator.layout, path), path) for path in paths]
+        targets = [(_folder_of(validator.layout, path), path) for path in paths]
     else:
         targets = annotation_entries(validator.layout)
     seen: dict[tuple[str, str], list[str]] = {}
@@ -321,6 +344,17 @@ def validate_corpus(root: Path, paths: Sequence[Path] = ()) -> list[Problem]:
     return sorted(set(validator.problems))
 
 
+def remaining_drafts(root: Path) -> list[str]:
+    """The doc_ids of the drafts waiting for review (``annotations/draft/``), sorted. Drafts are
+    work in progress, not problems: ``validate`` counts them on the side."""
+    layout = Layout(root)
+    return sorted(
+        path.stem
+        for folder, path in annotation_entries(layout)
+        if folder == "draft" and path.suffix == ".yaml"
+    )
+
+
 __all__ = [
     "Problem",
     "RawDocument",
@@ -329,6 +363,7 @@ __all__ = [
     "find_all",
     "iter_evidence",
     "load_raw_documents",
+    "remaining_drafts",
     "render",
     "schema_problems",
     "validate_corpus",
