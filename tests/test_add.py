@@ -905,8 +905,13 @@ def test_a_draft_that_exists_already_stops_the_add(
     stale = repo_copy / "annotations" / "draft" / f"{doc_id}.yaml"
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_text("left over\n", encoding="utf-8")
-    problems, _ = _refused(capsys, repo_copy, str(source), "--draft", "--annotated-by", "测试员")
-    assert [p["message"] for p in problems] == [f"annotations/draft/{doc_id}.yaml already exists"]
+    problems, err = _refused(capsys, repo_copy, str(source), "--draft", "--annotated-by", "测试员")
+    assert "(the corpus does not validate)" in err  # validate reads annotations/draft/ too
+    assert {p["file"] for p in problems} == {f"annotations/draft/{doc_id}.yaml"}
+    # and add itself never replaces an annotation, whatever validate says of it
+    (planned,) = add_module.plan_additions(REPO, [source], AddOptions()).added
+    with pytest.raises(add_module.DraftError, match=f"draft/{doc_id}.yaml already exists"):
+        add_module.rule_draft_writer(repo_copy, "测试员")(planned)
 
 
 def test_drafts_of_a_crawl_output(
@@ -942,3 +947,48 @@ def test_a_sha256_of_digits_stays_a_string(sha256: str) -> None:
     entry = _entry("x", sha256=sha256)
     result = appended_manifest(text, [entry])
     assert Manifest.model_validate(parse_yaml(result).data).documents[-1] == entry
+
+
+def test_the_whole_loop_from_a_text_file_to_published_gold(
+    repo_copy: Path, inputs: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """README "Adding a report": add --draft, correct the YAML, anchor, promote, validate, build."""
+    source = _write(inputs, "qinghe.txt", COUNTY)
+    code, out, err = _add(
+        capsys,
+        repo_copy,
+        str(source),
+        "--published",
+        "2020-03-03",
+        "--draft",
+        "--annotated-by",
+        "测试员",
+    )
+    assert code == 0, out + err
+    entry = _manifest(repo_copy)[-1]
+    draft_path = repo_copy / "annotations" / "draft" / f"{entry.doc_id}.yaml"
+    text = draft_path.read_text(encoding="utf-8")
+    # the correction: every value checked, and a quote whose offsets the person got wrong
+    # (anchor repairs them)
+    text = text.replace("checked: false", "checked: true")
+    assert "      start: 71\n      end: 80\n" in text
+    text = text.replace("      start: 71\n      end: 80\n", "      start: 0\n      end: 9\n")
+    draft_path.write_text(text, encoding="utf-8")
+    assert main(["validate", "--root", str(repo_copy)]) == 1
+    assert main(["anchor", "--root", str(repo_copy), str(draft_path)]) == 0
+    assert main(["validate", "--root", str(repo_copy)]) == 0
+    code = main(["promote", "--root", str(repo_copy), entry.doc_id, "--reviewer", "审校员"])
+    assert code == 0, capsys.readouterr()
+    assert not draft_path.exists()
+    assert _manifest(repo_copy)[-1].status == "annotated"
+    assert main(["validate", "--root", str(repo_copy)]) == 0
+    out_dir = repo_copy.parent / "hf"
+    build(repo_copy, out_dir, progress=False)
+    rows = {
+        row["doc_id"]: row
+        for p in sorted((out_dir / "data" / "documents").glob("*.parquet"))
+        for row in pq.read_table(p).to_pylist()
+    }
+    gold = rows[entry.doc_id]["hand"]
+    assert gold["raw_sha256"] == entry.sha256
+    assert gold["provenance"]["reviewed_by"] == "审校员"
