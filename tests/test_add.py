@@ -427,6 +427,13 @@ def test_duplicates_within_one_call_are_refused_naming_the_other_input(
     assert messages[str(c)].startswith(f"near-duplicate of {a}: estimated similarity")
 
 
+def test_duplicate_records_are_located_by_their_line(repo_copy: Path, inputs: Path) -> None:
+    path = _jsonl(inputs, "p.jsonl", [{"id": "a", "text": CITY}, "", {"id": "b", "text": CITY}])
+    (problem,) = add_reports(repo_copy, [path], AddOptions()).problems
+    assert (problem.file, problem.line) == (str(path), 3)
+    assert problem.message == f"the same bytes as {path}:1 (id 'a'), added once"
+
+
 # --- JSON Lines --------------------------------------------------------------------------
 
 
@@ -611,7 +618,7 @@ def test_a_crawl_output_in_the_crawl_schema_built_by_hand(repo_copy: Path, tmp_p
     )
     pq.write_table(table, output / "data" / "00000.parquet")
     (problem,) = add_reports(repo_copy, [output], AddOptions()).problems
-    assert problem.file == f"{output / 'data' / '00000.parquet'}#1 (id 'x2')"
+    assert (problem.file, problem.line) == (f"{output / 'data' / '00000.parquet'}#1", 1)
     assert problem.message.startswith("file starts with a UTF-8 byte-order mark")
 
     pq.write_table(table.slice(0, 1), output / "data" / "00000.parquet")

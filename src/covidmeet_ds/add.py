@@ -95,13 +95,19 @@ PER_REPORT_OPTIONS = ("title", "source_url", "doc_id")
 class Page:
     """One report as read from an input, before it becomes a corpus document."""
 
-    where: str
-    """The input and, for records, the line (``pages.jsonl:3``) or row (``data/0.parquet#2``)."""
+    file: str
+    """The input file (for a crawl's page: its Parquet file and row, ``data/0.parquet#2``)."""
     line: int
+    """The record's line in a JSON Lines file; 1 otherwise."""
+    where: str
+    """How messages name the page: ``page.txt``, ``pages.jsonl:3 (id 'p1')``."""
     data: bytes
     text: str
     given: dict[str, Any] = field(default_factory=dict)
     """Manifest fields the input gives (doc_id, title, source_url, source_site, published)."""
+
+    def problem(self, message: str, field_name: str = "") -> Problem:
+        return Problem(self.file, self.line, 1, field_name, message)
 
 
 @dataclass(frozen=True)
@@ -109,12 +115,18 @@ class Added:
     """A document ``add`` wrote (or would write): its entry and how its fields were found."""
 
     entry: ManifestEntry
-    where: str
-    data: bytes
-    text: str
+    page: Page
     notes: tuple[str, ...] = ()
     draft: str | None = None
     """The draft annotation written for it (``annotations/draft/<doc_id>.yaml``), if any."""
+
+    @property
+    def where(self) -> str:
+        return self.page.where
+
+    @property
+    def text(self) -> str:
+        return self.page.text
 
 
 @dataclass
@@ -168,7 +180,7 @@ def read_text_file(path: Path) -> tuple[list[Page], list[Problem]]:
     problem = _text_problem(data, shown)
     if problem is not None:
         return [], [problem]
-    return [Page(shown, 1, data, data.decode("utf-8"))], []
+    return [Page(shown, 1, shown, data, data.decode("utf-8"))], []
 
 
 def _text_problem(data: bytes, where: str, line: int = 1, field_name: str = "") -> Problem | None:
@@ -284,7 +296,7 @@ def _record_page(
     if record.get(options.published_key) is not None:
         given["published"] = record[options.published_key]
     label = _record_label(record.get(options.id_key))
-    return Page(f"{where}:{line}{label}", line, data, text, given), None
+    return Page(where, line, f"{where}:{line}{label}", data, text, given), None
 
 
 def _record_label(value: Any) -> str:
@@ -348,12 +360,12 @@ def _crawl_page(row: dict[str, Any], where: str) -> tuple[Page | None, Problem |
     text = row["raw_text"]
     label = _record_label(row["id"])
     if not isinstance(text, str):
-        return None, _problem(where + label, 1, "raw_text is not a string", field_name="raw_text")
-    data, problem = _encoded_text(text, where + label, 1, "raw_text")
+        return None, _problem(where, 1, "raw_text is not a string", field_name="raw_text")
+    data, problem = _encoded_text(text, where, 1, "raw_text")
     if problem is not None or data is None:
         return None, problem
     given = {"published": row["published"]} if row["published"] is not None else {}
-    return Page(where + label, 1, data, text, given), None
+    return Page(where, 1, where + label, data, text, given), None
 
 
 # --- manifest entries -----------------------------------------------------------------------
@@ -417,11 +429,8 @@ def _merged_fields(page: Page, options: AddOptions) -> tuple[dict[str, Any], lis
             continue
         if key in values and not _same_value(key, values[key], option):
             problems.append(
-                _problem(
-                    page.where,
-                    page.line,
-                    f"the input gives {key} {values[key]!r} but {name} says {str(option)!r}",
-                    field_name=key,
+                page.problem(
+                    f"the input gives {key} {values[key]!r} but {name} says {str(option)!r}", key
                 )
             )
         else:
@@ -447,16 +456,14 @@ def make_entry(
     if "title" not in values:
         found = first_line_title(page.text)
         if found is None:
-            problems.append(
-                _problem(page.where, page.line, "no line to take a title from: give --title")
-            )
+            problems.append(page.problem("no line to take a title from: give --title"))
         else:
             title, number, length = found
             cut = f", first {TITLE_MAX} of {length} characters" if length > TITLE_MAX else ""
             notes.append(f"title from line {number}{cut}: {title}")
             values["title"] = title
     elif (why := _title_problem(values["title"])) is not None:
-        problems.append(_problem(page.where, page.line, why, field_name="title"))
+        problems.append(page.problem(why, "title"))
         values.pop("title")  # said: the model is not asked again
     fields = {
         "doc_id": values.get("doc_id", default_doc_id(sha256)),
@@ -476,20 +483,13 @@ def make_entry(
             if item["loc"] == ("title",) and "title" not in values:
                 continue  # already said: no line to take a title from, or a bad one
             key = str(item["loc"][0]) if item["loc"] else ""
-            problems.append(_problem(page.where, page.line, error_message(item), field_name=key))
+            problems.append(page.problem(error_message(item), key))
         return None, problems
     if entry.published is not None and entry.published > date.today():
-        problems.append(
-            _problem(
-                page.where,
-                page.line,
-                f"published {entry.published} is in the future",
-                field_name="published",
-            )
-        )
+        problems.append(page.problem(f"published {entry.published} is in the future", "published"))
     if problems:
         return None, problems
-    return Added(entry, page.where, page.data, page.text, tuple(notes)), []
+    return Added(entry, page, tuple(notes)), []
 
 
 # --- duplicates ---------------------------------------------------------------------------
@@ -554,53 +554,42 @@ def _chain(*parts: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
         yield from part
 
 
-def _duplicate_problems(added: Sequence[Added], existing: Sequence[ManifestEntry]) -> list[Problem]:
-    """Exact duplicates (the same bytes) and doc ids already taken, in the corpus or the call."""
+def _duplicate_problems(
+    added: Sequence[Added], existing: Sequence[ManifestEntry]
+) -> tuple[list[Problem], set[int]]:
+    """Exact duplicates (the same bytes) and doc ids already taken, in the corpus or the call;
+    and the indices of the exact duplicates."""
     by_sha = {e.sha256: e for e in existing}
     by_id = {e.doc_id: e for e in existing}
     first_sha: dict[str, Added] = {}
     first_id: dict[str, Added] = {}
-    problems = []
-    for item in added:
-        entry = item.entry
+    problems: list[Problem] = []
+    exact: set[int] = set()
+    for index, item in enumerate(added):
+        entry, page = item.entry, item.page
         if entry.sha256 in by_sha:
             other = by_sha[entry.sha256]
+            exact.add(index)
             problems.append(
-                _problem(
-                    item.where,
-                    1,
-                    f"already in the corpus: the same bytes as {other.doc_id} (raw/{other.file})",
+                page.problem(
+                    f"already in the corpus: the same bytes as {other.doc_id} (raw/{other.file})"
                 )
             )
-        elif entry.sha256 in first_sha:
+            continue  # its doc id, if the default, is the same report's: nothing more to say
+        if entry.sha256 in first_sha:
+            exact.add(index)
             problems.append(
-                _problem(
-                    item.where, 1, f"the same bytes as {first_sha[entry.sha256].where}, added once"
-                )
+                page.problem(f"the same bytes as {first_sha[entry.sha256].where}, added once")
             )
         first_sha.setdefault(entry.sha256, item)
-        if entry.sha256 in by_sha:
-            continue  # its doc id is taken by the same report: said above
         if entry.doc_id in by_id:
-            problems.append(
-                _problem(
-                    item.where,
-                    1,
-                    f"doc_id {entry.doc_id!r} is taken by raw/{by_id[entry.doc_id].file}",
-                    field_name="doc_id",
-                )
-            )
+            taken = f"doc_id {entry.doc_id!r} is taken by raw/{by_id[entry.doc_id].file}"
+            problems.append(page.problem(taken, "doc_id"))
         elif entry.doc_id in first_id and entry.sha256 != first_id[entry.doc_id].entry.sha256:
-            problems.append(
-                _problem(
-                    item.where,
-                    1,
-                    f"doc_id {entry.doc_id!r} is also given to {first_id[entry.doc_id].where}",
-                    field_name="doc_id",
-                )
-            )
+            also = f"doc_id {entry.doc_id!r} is also given to {first_id[entry.doc_id].where}"
+            problems.append(page.problem(also, "doc_id"))
         first_id.setdefault(entry.doc_id, item)
-    return problems
+    return problems, exact
 
 
 # --- the manifest's text ------------------------------------------------------------------
@@ -773,14 +762,13 @@ def plan_additions(
             added.append(item)
     if problems:
         return AddResult(problems=problems)
-    problems = _duplicate_problems(added, existing)
+    problems, exact = _duplicate_problems(added, existing)
     problems += _raw_file_problems(layout, added)
-    exact = {p.file for p in problems}
     for near in near_duplicates(lambda: _corpus_texts(layout), [a.text for a in added]):
+        if near.page in exact:
+            continue  # refused already, as the same bytes
         item = added[near.page]
         other = _shown_other(near.other, added, existing)
-        if item.where in exact:
-            continue  # refused already, as the same bytes
         if options.allow_near_duplicate:
             added[near.page] = replace(
                 item,
@@ -792,12 +780,10 @@ def plan_additions(
             )
             continue
         problems.append(
-            _problem(
-                item.where,
-                1,
+            item.page.problem(
                 f"near-duplicate of {other}: estimated similarity {near.similarity:.2f}, at or "
                 f"above the split grouping's {_near_threshold()} (the same report re-posted, "
-                "re-scripted or spun); pass --allow-near-duplicate to add it to that group",
+                "re-scripted or spun); pass --allow-near-duplicate to add it to that group"
             )
         )
     return AddResult(added=[] if problems else added, problems=problems)
@@ -823,7 +809,7 @@ def _corpus_texts(layout: Layout) -> Iterator[tuple[str, str]]:
 
 def _raw_file_problems(layout: Layout, added: Sequence[Added]) -> list[Problem]:
     return [
-        _problem(item.where, 1, f"raw/{item.entry.file} already exists; it is not in the manifest")
+        item.page.problem(f"raw/{item.entry.file} already exists; it is not in the manifest")
         for item in added
         if os.path.lexists(layout.raw_dir / item.entry.file)
     ]
@@ -917,7 +903,7 @@ def add_reports(
         try:
             path, text = draft(item)
         except DraftError as error:
-            problems.append(_problem(item.where, 1, str(error)))
+            problems.append(item.page.problem(str(error)))
             continue
         drafts.append((path, text))
         plan.added[index] = replace(item, draft=layout.relative(path))
@@ -929,7 +915,7 @@ def add_reports(
         after = appended_manifest(before, [item.entry for item in plan.added])
         for item in plan.added:
             path = layout.raw_dir / item.entry.file
-            _create_file(path, item.data)
+            _create_file(path, item.page.data)
             written.created.append(path)
         for path, text in drafts:
             path.parent.mkdir(parents=True, exist_ok=True)
