@@ -378,6 +378,64 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_add(args: argparse.Namespace) -> int:
+    from .add import AddOptions, add_reports, rule_draft_writer
+
+    options = AddOptions(
+        title=args.title,
+        source_url=args.source_url,
+        doc_id=args.doc_id,
+        published=args.published,
+        source_site=args.source_site,
+        text_key=args.text_key,
+        id_key=args.id_key,
+        published_key=args.published_key,
+        allow_near_duplicate=args.allow_near_duplicate,
+    )
+    if args.draft and not (args.annotated_by or "").strip():
+        print(
+            "covidmeet-ds add: --draft needs --annotated-by NAME (who will correct the draft)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.annotated_by is not None and not args.draft:
+        print("covidmeet-ds add: --annotated-by goes with --draft", file=sys.stderr)
+        return 2
+    draft = rule_draft_writer(args.root, args.annotated_by.strip()) if args.draft else None
+    result = add_reports(args.root, args.files, options, draft)
+    if result.problems:
+        print(render(result.problems, args.format))
+        why = " (the corpus does not validate)" if result.corpus_invalid else ""
+        print(
+            f"add stopped: {len(result.problems)} problem(s){why}; nothing was added",
+            file=sys.stderr,
+        )
+        return 1
+    for item in result.added:
+        entry = item.entry
+        print(f"added {entry.doc_id}  raw/{entry.file}  {entry.status}  ({item.where})")
+        for note in item.notes:
+            print(f"    {note}")
+        if item.draft is not None:
+            print(
+                f"    draft {item.draft}: correct it, mark each evidence checked: true, then "
+                f"`covidmeet-ds promote {entry.doc_id} --reviewer NAME`"
+            )
+    print(f"{len(result.added)} report(s) added to raw/manifest.yaml", file=sys.stderr)
+    return 0
+
+
+def _iso_day_option(text: str) -> date:
+    from pydantic import TypeAdapter, ValidationError
+
+    from .models import IsoDay
+
+    try:
+        return TypeAdapter(IsoDay).validate_python(text)
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(error.errors()[0]["msg"]) from None
+
+
 def _sbatch_arg(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -645,6 +703,70 @@ def build_parser() -> argparse.ArgumentParser:
         "'export' extra) (default: csv)",
     )
     export.set_defaults(run=_cmd_export)
+
+    add = commands.add_parser(
+        "add",
+        help="add reports to raw/ and the manifest (text files, JSON Lines, a crawl's output)",
+        description="Copy each report byte for byte into raw/ and append its manifest entry "
+        "(doc id, sha256, title, script, ...). A report already in the corpus, byte for byte or "
+        "as a near-duplicate by the split grouping, is refused, naming it. All or nothing.",
+    )
+    root_option(add)
+    format_option(add)
+    add.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="a UTF-8 text file (one report), a .jsonl file of records, or a crawl OUTPUT folder",
+    )
+    add.add_argument("--title", help="the report's headline (default: its first non-blank line)")
+    add.add_argument("--source-url", metavar="URL", help="the page's URL (http or https)")
+    add.add_argument(
+        "--doc-id", help="the document's id (default: doc-<first 12 hex of its sha256>)"
+    )
+    add.add_argument(
+        "--published",
+        type=_iso_day_option,
+        metavar="YYYY-MM-DD",
+        help="publication date shown by the page (for every report that does not give one)",
+    )
+    add.add_argument(
+        "--source-site",
+        metavar="SITE",
+        help="the site the page comes from, as it names itself (for every report without one)",
+    )
+    add.add_argument(
+        "--text-key", default="text", help="JSON Lines: field holding the text (default: text)"
+    )
+    add.add_argument(
+        "--id-key",
+        default="id",
+        help="JSON Lines: field naming the record in messages (default: id)",
+    )
+    add.add_argument(
+        "--published-key",
+        default="published",
+        help="JSON Lines: field holding the publication date (default: published)",
+    )
+    add.add_argument(
+        "--allow-near-duplicate",
+        action="store_true",
+        help="add a near-duplicate of a corpus report anyway (it joins that report's group and "
+        "split); exact duplicates are always refused",
+    )
+    add.add_argument(
+        "--draft",
+        action="store_true",
+        help="also write annotations/draft/<doc_id>.yaml, pre-filled from the rules, for a "
+        "person to correct (manifest status: draft)",
+    )
+    add.add_argument(
+        "--annotated-by",
+        metavar="NAME",
+        help="with --draft: who will correct the draft (its provenance.annotated_by)",
+    )
+    add.set_defaults(run=_cmd_add)
 
     crawl = commands.add_parser(
         "crawl",
