@@ -241,6 +241,7 @@ def _diagonals(raw_folded: str, quote_folded: str) -> list[int]:
     k = _seed_length(len(quote_folded))
     while True:
         votes: Counter[int] = Counter()
+        frequent: Counter[int] = Counter()  # first hits of frequent k-grams: a last resort
         positions = range(len(quote_folded) - k + 1)
         step = max(1, len(positions) // _MAX_SEEDS)
         for position in positions[::step]:
@@ -249,9 +250,9 @@ def _diagonals(raw_folded: str, quote_folded: str) -> list[int]:
             while at != -1 and len(hits) <= _MAX_HITS:
                 hits.append(at)
                 at = raw_folded.find(gram, at + 1)
-            if len(hits) <= _MAX_HITS:
-                votes.update(at - position for at in hits)
+            (votes if len(hits) <= _MAX_HITS else frequent).update(at - position for at in hits)
         if votes or k == 1:
+            votes = votes or frequent
             break
         k = 1
     chosen: list[int] = []
