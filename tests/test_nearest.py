@@ -169,3 +169,35 @@ def test_cli_anchor_and_validate_tell_the_same_on_a_corpus(
         "of the quote (raw offset 1499): the quote has '付' (U+4ED8), the raw text '副' (U+526F)"
     )
     assert tree_snapshot(base_corpus) == before
+
+
+PINYIN_RAW = "青石縣召開會議。會議要求,各地要加強(qiáng)防控,嚴防輸入,確保萬無一失。"
+
+
+def test_a_left_out_pinyin_reading_is_named() -> None:
+    message = _validate_message("各地要加強防控,嚴防輸入", PINYIN_RAW)
+    start = PINYIN_RAW.index("各地")
+    assert message == (
+        f"quote not found in raw/x.txt: closest text at {start}–{start + 19} (1 difference): "
+        "«各地要加強(qiáng)防控,嚴防輸入»; first difference at character 5 of the quote (raw "
+        f"offset {start + 5}): the raw text has the injected pinyin reading '(qiáng)', which the "
+        "quote lacks: quotes keep it (labels drop it); copy the raw text exactly"
+    )
+    assert _anchor_message("各地要加強防控,嚴防輸入", PINYIN_RAW) == message
+
+
+def test_a_quote_typed_as_its_label_is_still_like_the_raw_text() -> None:
+    """Simplified and without readings (as the requirement text is written): every character
+    differs in script or a reading is missing, and the match is still found."""
+    raw = "會議強調,要學(xué)習(xí)貫(guàn)徹(chè)會(huì)議(yì)精(jīng)神(shén)。"
+    match = nearest_match(raw, "学习贯彻会议精神")
+    assert match is not None
+    assert raw[match.start : match.end] == "學(xué)習(xí)貫(guàn)徹(chè)會(huì)議(yì)精(jīng)神"
+    assert match.differences == 6 + 7  # six script variants, seven readings
+    assert (match.first.quote_has, match.first.raw_has) == ("学", "學")
+
+
+def test_a_run_of_missing_characters_is_shown_together() -> None:
+    message = _validate_message("县长李青山主持讲话。")
+    assert message is not None
+    assert "the raw text has '会议并' (U+4F1A, U+8BAE, U+5E76), which the quote lacks" in message
