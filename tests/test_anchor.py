@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from covidmeet_ds.anchor import anchor_text
+from covidmeet_ds.anchor import NEAR, anchor_text
 from covidmeet_ds.cli import main
 from covidmeet_ds.validate import validate_corpus
 
@@ -350,3 +352,29 @@ def test_cli_refuses_an_unclear_stale_offset_and_writes_nothing(
         "313 (67); write the start of the one you mean"
     )
     assert tree_snapshot(base_corpus) == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.text(alphabet="严防输入丁", min_size=1, max_size=300),
+    data=st.data(),
+)
+def test_stale_offsets_are_repaired_to_an_occurrence_or_refused(
+    raw: str, data: st.DataObject
+) -> None:
+    begin = data.draw(st.integers(0, len(raw) - 1))
+    quote = raw[begin : data.draw(st.integers(begin + 1, min(len(raw), begin + 6)))]
+    start = data.draw(st.integers(0, len(raw)))
+    text = f"e:\n  quote: {quote}\n  start: {start}\n  end: {start + len(quote)}\n"
+    result = anchor_text(text, raw)
+    if result.problems:
+        assert result.text == text
+        assert result.problems[0][1].startswith("ambiguous quote: it occurs ")
+        return
+    chosen = yaml.safe_load(result.text)["e"]
+    assert raw[chosen["start"] : chosen["end"]] == quote
+    occurrences = [i for i in range(len(raw)) if raw.startswith(quote, i)]
+    if len(occurrences) > 1 and start not in occurrences:
+        distance = abs(chosen["start"] - start)
+        others = [abs(o - start) for o in occurrences if o != chosen["start"]]
+        assert 2 * distance < min(others) and distance <= max(NEAR, len(quote))

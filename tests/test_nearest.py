@@ -8,6 +8,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from covidmeet_ds.anchor import anchor_text
 from covidmeet_ds.cli import main
@@ -201,3 +203,47 @@ def test_a_run_of_missing_characters_is_shown_together() -> None:
     message = _validate_message("县长李青山主持讲话。")
     assert message is not None
     assert "the raw text has '会议并' (U+4F1A, U+8BAE, U+5E76), which the quote lacks" in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "quote", "span", "first"),
+    [
+        ("会议强调,各地要严防", "各地要严防输入确保", (5, 10), "the quote has '输入确保'"),
+        ("输入确保万无一失。", "要严防输入确保万无一失", (0, 8), "the quote has '要严防'"),
+        ("严", "严防", (0, 1), "the quote has '防' (U+9632)"),
+    ],
+)
+def test_a_quote_running_over_either_end_of_the_text(
+    raw: str, quote: str, span: tuple[int, int], first: str
+) -> None:
+    match = nearest_match(raw, quote)
+    assert match is not None and (match.start, match.end) == span
+    message = _validate_message(quote, raw)
+    assert message is not None and f"{first}" in message and "which the raw text lacks" in message
+    assert nearest_match(raw[:3], quote * 3) is None  # mostly outside the text: nothing alike
+
+
+_ALPHABET = "严防输入準准,，学學(xué)i\u0304ī\n 　"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.text(alphabet=_ALPHABET, max_size=60),
+    quote=st.text(alphabet=_ALPHABET, min_size=1, max_size=30),
+)
+def test_nearest_match_is_always_a_span_of_the_text(raw: str, quote: str) -> None:
+    match = nearest_match(raw, quote)
+    if quote in raw:
+        assert match is None
+        return
+    message = _validate_message(quote, raw)
+    assert message is not None and message.startswith("quote not found in raw/x.txt: ")
+    if match is None:
+        assert message.endswith("(no text like it in the raw file)")
+        return
+    assert 0 <= match.start <= match.end <= len(raw) and match.differences >= 1
+    first = match.first
+    assert 0 <= first.quote_index <= len(quote) and 0 <= first.raw_index <= len(raw)
+    assert first.quote_has or first.raw_has
+    assert not first.quote_has or quote.startswith(first.quote_has, first.quote_index)
+    assert not first.raw_has or raw.startswith(first.raw_has, first.raw_index)

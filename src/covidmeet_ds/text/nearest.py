@@ -310,6 +310,8 @@ def _align(raw: str, quote: str) -> tuple[int, int, list[Operation]] | None:
         folded = _fold(text)
         for diagonal in _diagonals(folded, quote_folded):
             aligned = _banded(text, quote, folded, quote_folded, diagonal)
+            if aligned is None:
+                continue
             if to_raw is not None:
                 aligned = _through_readings(aligned, to_raw, len(raw))
             if best is None or aligned[:2] < best[:2]:
@@ -343,13 +345,18 @@ def _through_readings(
 
 def _banded(
     raw: str, quote: str, raw_folded: str, quote_folded: str, diagonal: int
-) -> tuple[int, int, int, list[Operation]]:
-    """The cheapest alignment of all of ``quote`` with some raw span near ``diagonal``.
+) -> tuple[int, int, int, list[Operation]] | None:
+    """The cheapest alignment of all of ``quote`` with some raw span near ``diagonal``; None when
+    more than half of the quote would lie outside the raw text there.
 
     ``cost[q][k]`` aligns ``quote[:q]`` with a raw span ending at ``diagonal + q + k - band``;
     the span may start anywhere (row 0 costs nothing) and the best row-``len(quote)`` cell ends
-    it."""
-    band = _band(len(quote))
+    it. The band is widened by as much as the quote runs over either end of the raw text, so that
+    those characters can be extra ones."""
+    overrun = max(0, -diagonal, diagonal + len(quote) - len(raw))
+    if overrun * 2 > len(quote):
+        return None
+    band = _band(len(quote)) + overrun
     width = 2 * band + 1
     infinite = 1 << 30
     rows = len(quote) + 1
@@ -383,6 +390,8 @@ def _banded(
     last = cost[rows - 1]
     k = min(range(width), key=lambda i: (last[i], i))
     total, q = last[k], rows - 1
+    if total >= infinite:
+        raise AssertionError(f"no alignment of the quote along diagonal {diagonal}")
     end = diagonal + q + k - band
     operations: list[Operation] = []
     while q > 0:
