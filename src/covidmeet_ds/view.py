@@ -619,7 +619,8 @@ def _speaker_html(who: str, path: str, speaker: Speaker, mark: Mark | None) -> s
 
 
 def _requirement_html(who: str, path: str, item: Requirement, mark: Mark | None) -> str:
-    number = ".".join(str(n) for n in (item.section, item.ordinal) if n is not None) or "·"
+    numbers = [str(n) for n in (item.section, item.ordinal) if n is not None]
+    number = "item " + ".".join(numbers) if numbers else "unnumbered item"
     return (
         f"<li>{_link(who, path, number)} {_value('category', item.category, mark, who)}"
         f"{_badge(mark)}{_partner_link(who, mark)}"
