@@ -436,6 +436,24 @@ def _iso_day_option(text: str) -> date:
         raise argparse.ArgumentTypeError(error.errors()[0]["msg"]) from None
 
 
+def _cmd_view(args: argparse.Namespace) -> int:
+    from .build.staging import StagingError
+    from .view import ViewError, write_view
+
+    try:
+        result = write_view(args.root, args.doc_ids, args.out)
+    except ViewError as error:
+        print(render(error.problems, args.format))
+        print(f"view stopped: {error}", file=sys.stderr)
+        return 1
+    except StagingError as error:
+        print(f"view stopped: {error}", file=sys.stderr)
+        return 1
+    pages = len(result.files) - 2  # index.html and view.json
+    print(f"{pages} page(s) written to {result.out}/ (open {result.out / 'index.html'})")
+    return 0
+
+
 def _sbatch_arg(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -767,6 +785,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --draft: who will correct the draft (its provenance.annotated_by)",
     )
     add.set_defaults(run=_cmd_add)
+    view = commands.add_parser(
+        "view",
+        help="write static HTML review pages: evidence highlighted, hand against rules",
+        description="Validate the documents' annotations and write one HTML page per document "
+        "to DIR: the raw text with every evidence highlighted by field, the annotation beside "
+        "it, and what the rules missed, added or got different from the hand annotation. DIR is "
+        "replaced whole, and only when an earlier view wrote it.",
+    )
+    root_option(view)
+    format_option(view)
+    view.add_argument("doc_ids", nargs="*", metavar="DOC_ID", help="documents (default: all)")
+    view.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="output folder, replaced as a whole"
+    )
+    view.set_defaults(run=_cmd_view)
 
     crawl = commands.add_parser(
         "crawl",
