@@ -96,8 +96,8 @@ def test_normalisation_differences_are_named_as_such(
     message = problem_for(quote, raw)
     assert message is not None and "differs in Unicode normalisation" in message, message
     assert "width" not in message
-    assert f"the quote writes {written_quote!r}" in message
-    assert f"writes {written_raw!r}" in message.split("where the raw text", 1)[1]
+    assert f"the quote has {written_quote!r}" in message
+    assert f"the raw text {written_raw!r}" in message
 
 
 def test_the_normalisation_message_names_the_forms_and_where() -> None:
@@ -105,10 +105,11 @@ def test_the_normalisation_message_names_the_forms_and_where() -> None:
     message = problem_for(quote)
     start = RAW.index("Xiàn")
     assert message == (
-        "quote not found in raw/x.txt: it differs in Unicode normalisation (the quote is "
-        "decomposed (NFD), the raw text composed (NFC)): the quote writes 'a\u0300' "
-        "(U+0061 LATIN SMALL LETTER A, U+0300 COMBINING GRAVE ACCENT) where the raw text at "
-        f"{start}–{start + 7} writes 'à' (U+00E0 LATIN SMALL LETTER A WITH GRAVE); "
+        f"quote not found in raw/x.txt: closest text at {start}–{start + 7} (1 difference): "
+        f"«Xiàn）召开»; first difference at character 2 of the quote (raw offset {start + 2}): "
+        "the quote has 'a\u0300' (U+0061 LATIN SMALL LETTER A, U+0300 COMBINING GRAVE ACCENT), "
+        "the raw text 'à' (U+00E0 LATIN SMALL LETTER A WITH GRAVE): it differs in Unicode "
+        "normalisation (the quote is decomposed (NFD), the raw text composed (NFC)); "
         "copy the raw text exactly"
     )
 
@@ -131,7 +132,8 @@ def test_width_and_normalisation_together_name_both() -> None:
     assert "differs in character width" in message and "Unicode normalisation" in message
 
 
-def test_a_quote_not_in_the_text_in_any_form() -> None:
-    assert (
-        problem_for("李四主持会议") == "quote not found in raw/x.txt: quotes must be exact raw text"
+def test_a_quote_like_nothing_in_the_text() -> None:
+    assert problem_for("市委书记王五出席") == (
+        "quote not found in raw/x.txt: quotes must be exact raw text (no text like it in the raw "
+        "file)"
     )

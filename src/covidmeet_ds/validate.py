@@ -6,8 +6,6 @@ Everything here returns :class:`Problem` values; nothing is printed and nothing 
 from __future__ import annotations
 
 import os
-import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -35,6 +33,7 @@ from .problems import (
     schema_problems,
 )
 from .reader import CorpusReader, RawDocument, annotation_entries, load_raw_documents, read_yaml
+from .text.nearest import explain_missing_quote
 
 
 def iter_evidence(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, Evidence]]:
@@ -71,100 +70,7 @@ def evidence_problem(raw: str, raw_name: str, evidence: Evidence) -> str | None:
             f"offsets {evidence.start}–{evidence.end} do not match the quote, which occurs at "
             f"{where} in {raw_name} (run `covidmeet-ds anchor` to repair)"
         )
-    not_found = f"quote not found in {raw_name}"
-    for form in ("NFC", "NFKC"):
-        if unicodedata.normalize(form, quote) not in unicodedata.normalize(form, raw):
-            continue
-        span = _equivalent_span(raw, quote, form)
-        if span is None:  # equivalent only with characters beside the quote: no example to give
-            kind = "Unicode normalisation" if form == "NFC" else "compatibility characters"
-            return f"{not_found}: it differs in {kind}; copy the raw text exactly"
-        return f"{not_found}: {_how_it_differs(quote, raw, span, form)}; copy the raw text exactly"
-    return f"{not_found}: quotes must be exact raw text"
-
-
-def _equivalent_span(raw: str, quote: str, form: str) -> tuple[int, int] | None:
-    """The first (start, end) of ``raw`` that is ``quote`` in normalisation ``form`` (NFC or
-    NFKC). A text's decomposed length is the sum of its characters' (decomposing only reorders
-    marks), so each start has one candidate end."""
-    decompose = "NFD" if form == "NFC" else "NFKD"
-    target = unicodedata.normalize(form, quote)
-    decomposed = unicodedata.normalize(decompose, target)
-    for start in range(len(raw)):
-        if unicodedata.normalize(decompose, raw[start])[:1] != decomposed[:1]:
-            continue
-        length, end = 0, start
-        while length < len(decomposed) and end < len(raw):
-            length += len(unicodedata.normalize(decompose, raw[end]))
-            end += 1
-        if length == len(decomposed) and unicodedata.normalize(form, raw[start:end]) == target:
-            return start, end
-    return None
-
-
-def _how_it_differs(quote: str, raw: str, span: tuple[int, int], form: str) -> str:
-    """The kind of difference between ``quote`` and ``raw[span]``, with the first example."""
-    start, end = span
-    written = raw[start:end]
-    same = (i for i, (a, b) in enumerate(zip(quote, written, strict=False)) if a != b)
-    at = next(same, min(len(quote), len(written)))
-    while at > 0 and _is_mark(quote[at] if at < len(quote) else quote[at - 1]):
-        at -= 1  # from the character the differing marks belong to
-    example = (
-        f"the quote writes {_cluster(quote, at)} where the raw text at {start}–{end} writes "
-        f"{_cluster(written, at)}"
-    )
-    forms = f"the quote is {_form(quote)}, the raw text {_form(written)}"
-    if form == "NFC":
-        return f"it differs in Unicode normalisation ({forms}): {example}"
-    differing = (Counter(quote) - Counter(written)) + (Counter(written) - Counter(quote))
-    compatibility = [c for c in differing if unicodedata.normalize("NFKC", c) != _nfc(c)]
-    width = all(c in _WIDTH_FORMS for c in compatibility)
-    kind = (
-        "character width (full-width vs half-width forms)" if width else "compatibility characters"
-    )
-    if _form(quote) != _form(written):
-        kind += f" and in Unicode normalisation ({forms})"
-    return f"it differs in {kind}: {example}"
-
-
-_WIDTH_FORMS = frozenset(
-    chr(code)
-    for code in (0x3000, *range(0xFF00, 0xFFF0))
-    if unicodedata.decomposition(chr(code)).startswith(("<wide>", "<narrow>"))
-)
-"""Full-width and half-width forms, and the ideographic space."""
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def _form(text: str) -> str:
-    composed = unicodedata.is_normalized("NFC", text)
-    decomposed = unicodedata.is_normalized("NFD", text)
-    if composed and decomposed:
-        return "the same in NFC and NFD"
-    if composed:
-        return "composed (NFC)"
-    if decomposed:
-        return "decomposed (NFD)"
-    return "neither composed (NFC) nor decomposed (NFD)"
-
-
-def _is_mark(character: str) -> bool:
-    """A combining mark, or a Hangul vowel or final jamo (they compose with what precedes)."""
-    return bool(unicodedata.combining(character)) or "\u1160" <= character <= "\u11ff"
-
-
-def _cluster(text: str, at: int) -> str:
-    """The character at ``at`` with the marks that follow it, with code points and names."""
-    end = at + 1
-    while end < len(text) and _is_mark(text[end]):
-        end += 1
-    characters = text[at:end]
-    names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".rstrip() for c in characters)
-    return f"{characters!r} ({names})"
+    return f"quote not found in {raw_name}: {explain_missing_quote(raw, quote)}"
 
 
 class _Validator(CorpusReader):
