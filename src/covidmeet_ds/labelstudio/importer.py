@@ -64,7 +64,13 @@ class Region:
     controls: dict[str, tuple[Any, Path_]] = field(default_factory=dict)
 
     def first_text(self, name: str) -> str | None:
+        """The one value of a single-value text area (None when empty)."""
         entries = self.texts(name)
+        if len(entries) > 1:
+            raise _Refused(
+                (*self.controls[name][1], "value", "text"),
+                f"{name} takes one value, found {len(entries)}: {entries}",
+            )
         return entries[0] if entries else None
 
     def texts(self, name: str) -> list[str]:
@@ -301,7 +307,8 @@ def _owner(region: Region, meetings: dict[str, Region]) -> str:
         raise _Refused(region.path, f"the {region.label} region does not say which meeting")
     if key not in meetings:
         raise _Refused(
-            region.controls["meeting"][1], f"meeting {key} has no meeting region in this task"
+            (*region.controls["meeting"][1], "value", "choices"),
+            f"meeting {key} has no meeting region in this task",
         )
     return key
 
