@@ -21,7 +21,16 @@ from covidmeet_ds.build.features import (
     row_encoder,
     shape_of,
 )
-from covidmeet_ds.models import Annotation, ManifestEntry, Meeting, Requirement, Speaker
+from covidmeet_ds.build.shapes import published_fields
+from covidmeet_ds.models import (
+    HAND_ONLY_FIELDS,
+    SCOPE_FIELDS,
+    Annotation,
+    ManifestEntry,
+    Meeting,
+    Requirement,
+    Speaker,
+)
 from covidmeet_ds.published import MOVED_OUT
 from covidmeet_ds.taxonomy import category_names
 
@@ -81,6 +90,8 @@ def test_columns_are_the_public_contract() -> None:
         "script",
         "raw_text",
         "body_text",
+        "gold_report_kind",
+        "gold_report_kind_name",
         "hand",
         "rule",
     ]
@@ -131,7 +142,9 @@ def test_the_published_annotation_is_the_model_with_its_lists_beside_the_meeting
     # the row's doc_id is the annotation's: not repeated inside it; a meeting's speakers and
     # requirements follow the meetings, keyed by meeting_id (see covidmeet_ds.published)
     hand = config_features("documents")["hand"]
-    fields = [name for name in Annotation.model_fields if name != "doc_id"]
+    # only gold is published: its stage is not (nor the drafts' checked marks)
+    fields = [name for name in published_fields(Annotation) if name != "doc_id"]
+    assert "stage" not in fields and "checked" not in hand["meetings"].feature["evidence"]
     at = fields.index("meetings") + 1
     assert list(hand) == [*fields[:at], *MOVED_OUT, *fields[at:]]
     kept = [name for name in Meeting.model_fields if name not in MOVED_OUT]
@@ -152,7 +165,8 @@ def _allows_none(annotation: object) -> bool:
 @pytest.mark.parametrize("model", [Meeting, Requirement, Annotation])
 def test_nullability_is_the_models(model: type) -> None:
     shape = shape_of(model)
-    for name, info in model.model_fields.items():
+    for name in published_fields(model):
+        info = model.model_fields[name]
         assert shape.fields[name].nullable == _allows_none(info.annotation), name
 
 
@@ -161,7 +175,9 @@ def test_null_violations_finds_forbidden_nulls() -> None:
     found = null_violations(row, "requirements")
     assert "doc_id" in found and "text" in found and "category" in found
     assert "ordinal" not in found and "date" not in found and "date_start" not in found
-    assert "category_name" in found and "level_name" in found  # as nullable as its label
+    assert "category_name" in found  # as nullable as its label
+    # a level is null where levels are out of an annotation's scope (not annotated)
+    assert "level" not in found and "level_name" not in found
     assert set(CONFIG_SHAPES) == set(CONFIGS)
 
 
@@ -180,7 +196,8 @@ def test_a_row_missing_a_column_is_refused() -> None:
         (REPO / "annotations/hand/redian-shanghai-leading-group.yaml").read_text(encoding="utf-8")
     )
     meeting = Meeting.model_validate(data["meetings"][0])
-    row = MEETINGS.row(MeetingRecord(_entry("redian-shanghai-leading-group"), meeting))
+    record = MeetingRecord(_entry("redian-shanghai-leading-group"), meeting, SCOPE_FIELDS)
+    row = MEETINGS.row(record)
     assert encode_table("meetings", [row]).num_rows == 1
     del row["convener"]
     with pytest.raises(ValueError, match="all-null"):
@@ -206,7 +223,8 @@ def test_row_encoder_equals_datasets_encode_example(doc_id: str) -> None:
         "id": doc_id,
         "published": date(2020, 3, 16),
         "raw_text": "…",
-        "annotation": annotation.model_dump(mode="python"),
+        # the crawl writes rule annotations: without the fields only hand annotations have
+        "annotation": annotation.model_dump(mode="python", exclude=set(HAND_ONLY_FIELDS)),
     }
     features = crawl_features()
     assert row_encoder(CRAWL_SHAPES)(row) == features.encode_example(
@@ -214,7 +232,7 @@ def test_row_encoder_equals_datasets_encode_example(doc_id: str) -> None:
     )
     features = config_features("meetings")
     for meeting in annotation.meetings:
-        row = MEETINGS.row(MeetingRecord(_entry(doc_id), meeting))
+        row = MEETINGS.row(MeetingRecord(_entry(doc_id), meeting, annotation.fields_in_scope))
         expected = features.encode_example(with_label_names(row, dict(features)))
         assert row_encoder(CONFIG_SHAPES["meetings"])(row) == expected
 

@@ -237,7 +237,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _evaluate_rules(args: argparse.Namespace) -> int:
     from .corpus import InputError, Layout
     from .evalset import merge_sets, rules_fingerprint
-    from .evaluate import EvaluationReport, render_markdown, score, write_report
+    from .evaluate import (
+        EvaluationReport,
+        filter_scores,
+        render_markdown,
+        score,
+        write_report,
+    )
     from .problems import input_problem
     from .reader import iter_documents, read_json_model
 
@@ -277,6 +283,11 @@ def _evaluate_rules(args: argparse.Namespace) -> int:
             print(f"peers skipped: {error}", file=sys.stderr)
 
     print(render_markdown(results))
+    print(
+        filter_scores(
+            (d.hand, d.raw_text, d.entry.published) for d in documents if d.hand is not None
+        ).markdown()
+    )
     for entry in fresh_sets.values():
         print(entry["markdown"])
     if args.failures:

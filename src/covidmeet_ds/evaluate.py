@@ -32,7 +32,8 @@ import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,11 @@ class MeetingItem:
     jurisdiction: str | None = None
     speakers: tuple[SpeakerItem, ...] = ()
     requirements: tuple[RequirementItem, ...] = ()
+    dates_scored: bool = True
+    """False for a gold meeting whose dates are out of its annotation's scope (not annotated):
+    its date, year and time of day are not scored."""
+    levels_scored: bool = True
+    """The same for its level and jurisdiction."""
 
 
 @dataclass(frozen=True)
@@ -131,12 +137,12 @@ def from_annotation(annotation: Annotation) -> Prediction:
             MeetingItem(
                 start=meeting.evidence.start,
                 end=meeting.evidence.end,
-                date=meeting.date.value,
-                level=meeting.level.level,
+                date=None if meeting.date is None else meeting.date.value,
+                level=None if meeting.level is None else meeting.level.level,
                 name=meeting.name,
                 convener=meeting.convener,
-                time_of_day=meeting.date.time_of_day,
-                jurisdiction=meeting.level.jurisdiction,
+                time_of_day=None if meeting.date is None else meeting.date.time_of_day,
+                jurisdiction=None if meeting.level is None else meeting.level.jurisdiction,
                 speakers=tuple(
                     SpeakerItem(s.name, tuple(s.roles), tuple(s.titles)) for s in meeting.speakers
                 ),
@@ -151,6 +157,27 @@ def from_annotation(annotation: Annotation) -> Prediction:
         ),
         quality_flags=frozenset(annotation.quality_flags),
     )
+
+
+def within_scope(prediction: Prediction, scope: Iterable[str], *, gold: bool) -> Prediction:
+    """``prediction`` (of the gold or of an annotator) reduced to the fields the gold annotation
+    covers: out of scope, a field is not annotated, so neither side's values are scored (no
+    meetings at all when meetings are out of scope; no speakers, no requirements; gold dates and
+    levels marked not scored)."""
+    fields = set(scope)
+    if "meetings" not in fields:
+        return replace(prediction, meetings=())
+    updates: dict[str, Any] = {}
+    if "speakers" not in fields:
+        updates["speakers"] = ()
+    if "requirements" not in fields:
+        updates["requirements"] = ()
+    if gold:
+        updates["dates_scored"] = "dates" in fields
+        updates["levels_scored"] = "levels" in fields
+    if not updates:
+        return prediction
+    return replace(prediction, meetings=tuple(replace(m, **updates) for m in prediction.meetings))
 
 
 def _as_prediction(item: Annotation | Prediction | None) -> Prediction:
@@ -169,6 +196,10 @@ class Counts:
     """Raw counts of one document (or of several, summed): every metric derives from them."""
 
     gold_meetings: int = 0
+    dated_gold_meetings: int = 0
+    """Gold meetings whose dates are annotated (in scope): the denominator of date accuracies."""
+    levelled_gold_meetings: int = 0
+    """Gold meetings whose levels are annotated: the denominator of level and jurisdiction."""
     predicted_meetings: int = 0
     matched_meetings: int = 0
     name_correct: int = 0
@@ -231,11 +262,11 @@ def metrics(counts: Counts, predicted_fields: Iterable[str] = ALL_FIELDS) -> dic
         ),
         "name": ratio(c.name_correct, c.gold_meetings),
         "convener": ratio(c.convener_correct, c.gold_meetings),
-        "date": ratio(c.date_correct, c.gold_meetings),
-        "year": ratio(c.year_correct, c.gold_meetings),
-        "time_of_day": ratio(c.time_of_day_correct, c.gold_meetings),
-        "level": ratio(c.level_correct, c.gold_meetings),
-        "jurisdiction": ratio(c.jurisdiction_correct, c.gold_meetings),
+        "date": ratio(c.date_correct, c.dated_gold_meetings),
+        "year": ratio(c.year_correct, c.dated_gold_meetings),
+        "time_of_day": ratio(c.time_of_day_correct, c.dated_gold_meetings),
+        "level": ratio(c.level_correct, c.levelled_gold_meetings),
+        "jurisdiction": ratio(c.jurisdiction_correct, c.levelled_gold_meetings),
         "speakers": prf(c.speaker_tp, c.speaker_fp, c.speaker_fn),
         "speaker_names": prf(c.name_tp, c.name_fp, c.name_fn),
         "speaker_titles": prf(c.title_tp, c.title_fp, c.title_fn),
@@ -391,11 +422,13 @@ def _count_matches(gold: Counter, predicted: Counter) -> tuple[int, int, int]:
 def _score_pair(gold: MeetingItem, predicted: MeetingItem, counts: Counts) -> None:
     counts.name_correct += gold.name == predicted.name
     counts.convener_correct += gold.convener == predicted.convener
-    counts.date_correct += gold.date == predicted.date
-    counts.year_correct += (gold.date or "")[:4] == (predicted.date or "")[:4]
-    counts.time_of_day_correct += gold.time_of_day == predicted.time_of_day
-    counts.level_correct += gold.level == predicted.level
-    counts.jurisdiction_correct += gold.jurisdiction == predicted.jurisdiction
+    if gold.dates_scored:
+        counts.date_correct += gold.date == predicted.date
+        counts.year_correct += (gold.date or "")[:4] == (predicted.date or "")[:4]
+        counts.time_of_day_correct += gold.time_of_day == predicted.time_of_day
+    if gold.levels_scored:
+        counts.level_correct += gold.level == predicted.level
+        counts.jurisdiction_correct += gold.jurisdiction == predicted.jurisdiction
     tp, fp, fn = _count_matches(_speaker_pairs(gold), _speaker_pairs(predicted))
     counts.speaker_tp += tp
     counts.speaker_fp += fp
@@ -460,6 +493,8 @@ def score_document_levels(gold: Prediction, predicted: Prediction) -> dict[str, 
     matched_pred = {p for _, p in pairs}
     for g, meeting in enumerate(gold.meetings):
         at(meeting.level).gold_meetings += 1
+        at(meeting.level).dated_gold_meetings += meeting.dates_scored
+        at(meeting.level).levelled_gold_meetings += meeting.levels_scored
         if g not in matched_gold:
             _score_unmatched(meeting, at(meeting.level), is_gold=True)
     for p, meeting in enumerate(predicted.meetings):
@@ -499,7 +534,9 @@ def score(
     levels: dict[str, Counts] = {}
     total = Counts()
     for doc_id in sorted(hand):
-        gold, prediction = from_annotation(hand[doc_id]), _as_prediction(predicted.get(doc_id))
+        scope = hand[doc_id].fields_in_scope
+        gold = within_scope(from_annotation(hand[doc_id]), scope, gold=True)
+        prediction = within_scope(_as_prediction(predicted.get(doc_id)), scope, gold=False)
         counts = Counts()
         for level, level_counts in score_document_levels(gold, prediction).items():
             levels.setdefault(level, Counts()).add(level_counts)
@@ -508,6 +545,67 @@ def score(
         documents[doc_id] = counts
         total.add(counts)
     return Scores(fields=predicted_fields, documents=documents, total=total, levels=levels)
+
+
+# --- The crawl filter against the gold's report kinds --------------------------------------------
+
+
+@dataclass
+class FilterScores:
+    """The crawl filter's keep/drop decision on corpus documents whose gold gives a report kind:
+    a ``meeting_report`` should be kept, a near-miss dropped (ideally with its own reason)."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    same_reason: int = 0
+    """Near-misses dropped with the reason named like the gold kind."""
+    decisions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(gold kind, the filter's decision: ``kept`` or its drop reason) → documents."""
+
+    def add(self, kind: str, drop_reason: str | None) -> None:
+        self.decisions[(kind, "kept" if drop_reason is None else drop_reason)] += 1
+        if kind == "meeting_report":
+            if drop_reason is None:
+                self.tp += 1
+            else:
+                self.fn += 1
+        elif drop_reason is None:
+            self.fp += 1
+        else:
+            self.tn += 1
+            self.same_reason += drop_reason == kind
+
+    def markdown(self) -> str:
+        scores = prf(self.tp, self.fp, self.fn)
+        rows = "\n".join(
+            f"| {kind} | {decision} | {n} |"
+            for (kind, decision), n in sorted(self.decisions.items())
+        )
+        return (
+            "### Crawl filter on the corpus (gold report kinds)\n\n"
+            f"Documents: {self.tp + self.fn} meeting reports, {self.fp + self.tn} near-misses. "
+            f"Keeping meeting reports: P {_number(scores['precision'])} / "
+            f"R {_number(scores['recall'])} / F1 {_number(scores['f1'])}; near-misses dropped "
+            f"with their own reason: {self.same_reason} of {self.tn}.\n\n"
+            "| gold report kind | filter | documents |\n|---|---|---|\n" + rows + "\n"
+        )
+
+
+def filter_scores(
+    documents: Iterable[tuple[Annotation, str, date | None]],
+) -> FilterScores:
+    """Score the crawl filter (``rules.reports.classify``) on (gold, raw text, publication date)
+    of corpus documents; gold without a report kind is skipped."""
+    from .rules.context import ReportContext
+    from .rules.reports import classify
+
+    scores = FilterScores()
+    for gold, raw, published in documents:
+        if gold.report_kind is not None:
+            scores.add(gold.report_kind.kind, classify(ReportContext.from_raw(raw, published)))
+    return scores
 
 
 # --- Report --------------------------------------------------------------------------------------
@@ -675,6 +773,7 @@ __all__ = [
     "Counts",
     "EvaluatedSet",
     "EvaluationReport",
+    "FilterScores",
     "MeetingItem",
     "Prediction",
     "RequirementItem",
@@ -682,6 +781,7 @@ __all__ = [
     "SpeakerItem",
     "align_meetings",
     "align_requirements",
+    "filter_scores",
     "from_annotation",
     "metrics",
     "prf",
@@ -691,5 +791,6 @@ __all__ = [
     "report_json",
     "score",
     "score_document",
+    "within_scope",
     "write_report",
 ]

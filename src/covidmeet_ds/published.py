@@ -21,9 +21,16 @@ NAME_SUFFIX = "_name"
 
 
 def published_annotation(annotation: Annotation) -> dict[str, Any]:
-    """``annotation`` as a plain dict in the published form (its ``doc_id`` is the row's)."""
+    """``annotation`` as a plain dict in the published form (its ``doc_id`` is the row's; only
+    gold is published, so its ``stage`` is not). ``scope`` is published as written: null
+    means every field."""
     published: dict[str, Any] = {}
-    for name, value in annotation.model_dump(exclude={"doc_id"}).items():
+    dumped = annotation.model_dump(exclude={"doc_id", "stage"})
+    # every published field, in model order (a rule annotation's dump leaves out the hand-only
+    # fields, which are null here)
+    names = [name for name in Annotation.model_fields if name not in ("doc_id", "stage")]
+    data = {name: dumped.get(name) for name in names}
+    for name, value in data.items():
         published[name] = value
         if name == "meetings":
             for moved in MOVED_OUT:
@@ -69,6 +76,8 @@ def annotation_from_row(row: Mapping[str, Any], annotator: str = "hand") -> Anno
             ]
         meetings.append(meeting)
     data["meetings"] = meetings
+    if data.get("annotator") == "hand":
+        data["stage"] = "gold"  # only gold is published
     return Annotation.model_validate({"doc_id": row["doc_id"], **data}, strict=False)
 
 

@@ -162,7 +162,7 @@ class _Validator(CorpusReader):
             return
         published = raw.entry.published
         for index, meeting in enumerate(annotation.meetings):
-            value = meeting.date.value
+            value = None if meeting.date is None else meeting.date.value
             if published and value and value > published.isoformat()[: len(value)]:
                 problem(
                     ("meetings", index, "date", "value"),

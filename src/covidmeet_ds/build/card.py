@@ -28,7 +28,7 @@ from huggingface_hub import DatasetCardData
 
 from ..evalset import NOTES as REPORT_SET_NOTES
 from ..evaluate import EvaluationReport
-from ..models import Annotation, Level
+from ..models import SCOPE_FIELDS, Annotation, Level
 from ..taxonomy import categories, taxonomy_markdown
 from .columns import TABLES, descriptions
 from .features import CONFIG_SPLITS, CONFIGS, SPLITS, config_features
@@ -175,23 +175,55 @@ class GoldFigures:
     dates: dict[tuple[str, str], None] = field(default_factory=dict)
     """Each distinct (level, date value) of a dated meeting, in the order first met."""
     undated: int = 0
+    out_of_scope: Counter[str] = field(default_factory=Counter)
+    """Per field (dates, levels, …), the gold annotations that leave it unannotated."""
+    report_kinds: Counter[str] = field(default_factory=Counter)
 
     def add(self, annotation: Annotation) -> None:
         """Count one gold annotation."""
         self.annotations += 1
+        self.out_of_scope.update(set(SCOPE_FIELDS) - set(annotation.fields_in_scope))
+        if annotation.report_kind is not None:
+            self.report_kinds[annotation.report_kind.kind] += 1
         for meeting in annotation.meetings:
-            level, value = meeting.level.level, meeting.date.value
+            level = NOT_ANNOTATED if meeting.level is None else meeting.level.level
+            value = None if meeting.date is None else meeting.date.value
             self.meetings += 1
             self.speakers += len(meeting.speakers)
             self.meetings_by_level[level] += 1
             self.requirements_by_level[level] += len(meeting.requirements)
-            self.meetings_by_year[_year(value)] += 1
-            self.requirements_by_year[_year(value)] += len(meeting.requirements)
+            year = NOT_ANNOTATED if meeting.date is None else _year(value)
+            self.meetings_by_year[year] += 1
+            self.requirements_by_year[year] += len(meeting.requirements)
             self.requirements_by_category.update(r.category for r in meeting.requirements)
-            if value:
+            if value and meeting.level is not None:
                 self.dates.setdefault((level, value))
             else:
                 self.undated += 1
+
+
+NOT_ANNOTATED = "not annotated"
+"""The row of a level or year table for meetings whose levels or dates are out of scope."""
+
+
+def scope_markdown(figures: GoldFigures) -> list[str]:
+    """What the card says about partial annotations and report kinds (nothing when all gold
+    covers every field)."""
+    lines = []
+    if figures.report_kinds:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(figures.report_kinds.items()))
+        lines += [f"Report kinds of the gold (`documents.report_kind`): {kinds}.", ""]
+    if figures.out_of_scope:
+        partial = ", ".join(f"{name} in {n}" for name, n in sorted(figures.out_of_scope.items()))
+        lines += [
+            f"Partial annotations: some gold leaves fields unannotated ({partial} "
+            "document(s)). A field out of an annotation's scope is not annotated, never "
+            '"none": in `meetings` its list is null (not []), its level or date null, and the '
+            "`requirements` config holds only documents whose requirements are in scope; the "
+            "counts above leave those fields out (rows `not annotated`).",
+            "",
+        ]
+    return lines
 
 
 def figures_markdown(figures: GoldFigures, documents: int, stats: SplitStats) -> str:
@@ -204,13 +236,15 @@ def figures_markdown(figures: GoldFigures, documents: int, stats: SplitStats) ->
         f"**{figures.meetings}** meetings, **{figures.speakers}** speakers, "
         f"**{total_requirements}** requirements.",
         "",
+        *scope_markdown(figures),
         "By level:",
         "",
         _table(
             ("level", "meetings", "requirements"),
             [
                 (lv, figures.meetings_by_level[lv], figures.requirements_by_level[lv])
-                for lv in LEVELS
+                for lv in (*LEVELS, NOT_ANNOTATED)
+                if lv in LEVELS or figures.meetings_by_level[lv]
             ],
         ),
         "",

@@ -31,6 +31,7 @@ from ..models import (
     Meeting,
     MeetingDate,
     MeetingLevel,
+    ReportKind,
     Requirement,
     Speaker,
 )
@@ -43,7 +44,9 @@ from .shapes import (
     field_shape,
     list_of,
     null_paths,
+    nullable,
     one_line,
+    published_fields,
     shape_of,
     struct,
     struct_shape,
@@ -132,7 +135,13 @@ def presiders(meeting: Meeting) -> list[str]:
 
 
 def keys_of(meeting: Meeting) -> JoinKeys:
+    if meeting.level is None:  # levels out of the annotation's scope
+        return JoinKeys(None, None, None)
     return jurisdiction_keys(meeting.level.level, meeting.level.jurisdiction)
+
+
+def _date_value(meeting: Meeting) -> str | None:
+    return None if meeting.date is None else meeting.date.value
 
 
 def _category(name: str) -> TaxonomyCategory:
@@ -195,28 +204,45 @@ def _meeting_columns(meeting_of: Callable[[Any], Meeting]) -> dict[str, Column]:
         return lambda record: value(meeting_of(record))
 
     columns = [
-        column("date", field_shape(MeetingDate, "value"), of(lambda m: m.date.value)),
         column(
-            "date_precision", field_shape(MeetingDate, "precision"), of(lambda m: m.date.precision)
+            "date",
+            nullable(field_shape(MeetingDate, "value")),
+            of(_date_value),
+            "The meeting's date, ISO 8601 at reduced precision (2020-03-16, 2020-03, 2020); null "
+            "when the text does not establish the year, or when dates are out of the "
+            "annotation's scope (date_precision null).",
+        ),
+        column(
+            "date_precision",
+            nullable(field_shape(MeetingDate, "precision")),
+            of(lambda m: None if m.date is None else m.date.precision),
+            "day, month, year or unknown; null when dates are out of the annotation's scope "
+            "(not annotated).",
         ),
         column(
             "date_start",
             _DATE,
-            of(lambda m: date_interval(m.date.value)[0]),
+            of(lambda m: date_interval(_date_value(m))[0]),
             "First day of the interval the (reduced-precision) date covers; null when undated.",
         ),
         column(
             "date_end",
             _DATE,
-            of(lambda m: date_interval(m.date.value)[1]),
+            of(lambda m: date_interval(_date_value(m))[1]),
             "Last day of the interval the date covers (the same day for a full date, the month's "
             "last day for a month, Dec 31 for a year); null when undated.",
         ),
-        column("level", field_shape(MeetingLevel, "level"), of(lambda m: m.level.level)),
+        column(
+            "level",
+            nullable(field_shape(MeetingLevel, "level")),
+            of(lambda m: None if m.level is None else m.level.level),
+            "Administrative level of the convening body (national … township); null only when "
+            "levels are out of the annotation's scope (not annotated).",
+        ),
         column(
             "jurisdiction",
             field_shape(MeetingLevel, "jurisdiction"),
-            of(lambda m: m.level.jurisdiction),
+            of(lambda m: None if m.level is None else m.level.jurisdiction),
         ),
         *(replace(c, value=of(c.value)) for c in JOIN_KEY_COLUMNS),
     ]
@@ -230,6 +256,11 @@ def _meeting_columns(meeting_of: Callable[[Any], Meeting]) -> dict[str, Column]:
 class MeetingRecord:
     entry: ManifestEntry
     meeting: Meeting
+    scope: tuple[str, ...]
+    """The fields the gold annotation covers (out of scope: published as null, never [])."""
+
+    def in_scope_list(self, name: str, value: list[Any]) -> list[Any] | None:
+        return value if name in self.scope else None
 
 
 @dataclass(frozen=True)
@@ -247,11 +278,15 @@ class CategoryRecord:
 
 def _meetings(document: SourceDocument) -> Iterator[MeetingRecord]:
     if document.hand is not None:
+        scope = document.hand.fields_in_scope
         for meeting in document.hand.meetings:
-            yield MeetingRecord(document.entry, meeting)
+            yield MeetingRecord(document.entry, meeting, scope)
 
 
 def _requirements(document: SourceDocument) -> Iterator[RequirementRecord]:
+    """Requirements of the documents whose requirements are annotated (in scope) only."""
+    if document.hand is None or not document.hand.in_scope("requirements"):
+        return
     for record in _meetings(document):
         for requirement in record.meeting.requirements:
             yield RequirementRecord(record.entry, record.meeting, requirement)
@@ -287,7 +322,7 @@ def _published_annotation_shape() -> Shape:
     """An annotation in its published form (see :mod:`covidmeet_ds.published`): the meetings
     without their speakers and requirements, which follow as lists keyed by ``meeting_id``."""
     meeting_id = field_shape(Meeting, "meeting_id")
-    kept = tuple(name for name in Meeting.model_fields if name not in MOVED_OUT)
+    kept = tuple(name for name in published_fields(Meeting) if name not in MOVED_OUT)
     moved = {
         "speakers": (Speaker, "Every meeting's speakers, in order, each with its meeting_id."),
         "requirements": (
@@ -296,7 +331,7 @@ def _published_annotation_shape() -> Shape:
         ),
     }
     fields: dict[str, Shape] = {}
-    for name in Annotation.model_fields:
+    for name in published_fields(Annotation):
         if name == "doc_id":
             continue  # the row's own
         if name == "meetings":
@@ -306,7 +341,7 @@ def _published_annotation_shape() -> Shape:
                 model, description = moved[moved_name]
                 item = struct(
                     {"meeting_id": meeting_id}
-                    | {field: field_shape(model, field) for field in model.model_fields},
+                    | {field: field_shape(model, field) for field in published_fields(model)},
                     description=one_line(model.__doc__),
                 )
                 fields[moved_name] = list_of(item, description)
@@ -347,27 +382,34 @@ MEETINGS = Table(
         _meeting["oxcgrt_region"],
         column(
             "presiders",
-            list_of(_STRING),
-            lambda r: presiders(r.meeting),
+            nullable(list_of(_STRING)),
+            lambda r: r.in_scope_list("speakers", presiders(r.meeting)),
             "Names of the speakers who presided (主持), in order of mention; unnamed presiders "
-            "are only in speakers.",
+            "are only in speakers. Null when speakers were not annotated (out of scope).",
         ),
         column(
             "speakers",
-            list_of(_SPEAKER),
-            lambda r: [
-                {"name": s.name, "titles": list(s.titles), "roles": list(s.roles)}
-                for s in r.meeting.speakers
-            ],
+            nullable(list_of(_SPEAKER)),
+            lambda r: r.in_scope_list(
+                "speakers",
+                [
+                    {"name": s.name, "titles": list(s.titles), "roles": list(s.roles)}
+                    for s in r.meeting.speakers
+                ],
+            ),
             "People who presided, spoke at or attended the meeting, in order of "
-            "mention: name, titles, roles.",
+            "mention: name, titles, roles. Null (not []) when speakers were not annotated "
+            "(out of the annotation's scope).",
         ),
         column(
             "requirements",
-            list_of(_NESTED_REQUIREMENT),
-            lambda r: [_nested_requirement(q) for q in r.meeting.requirements],
+            nullable(list_of(_NESTED_REQUIREMENT)),
+            lambda r: r.in_scope_list(
+                "requirements", [_nested_requirement(q) for q in r.meeting.requirements]
+            ),
             "Directives issued at the meeting, in text order, with their category's CoronaNet "
-            "and OxCGRT cross-walk.",
+            "and OxCGRT cross-walk. Null (not []) when requirements were not annotated (out of "
+            "the annotation's scope): [] means the meeting issued none.",
         ),
     ),
 )
@@ -440,6 +482,15 @@ DOCUMENTS = Table(
             "The normalised body the rules read: page furniture (menus, bylines, related "
             "links) dropped, Traditional converted to Simplified, full-width punctuation folded "
             "to half-width. Evidence offsets point into raw_text, not into this.",
+        ),
+        column(
+            "gold_report_kind",
+            nullable(field_shape(ReportKind, "kind")),
+            lambda d: None if d.hand is None else d.hand.report_kind.kind,
+            "What the gold says the report is: meeting_report, or the near-miss (press_conference, "
+            "inspection, speech_template, not_epidemic, other_topic, meeting_mentioned, "
+            "written_instruction, international, not_government); the label of the filtering "
+            "task. Null for a document without gold.",
         ),
         column(
             "hand",

@@ -13,7 +13,7 @@ from typing import Any
 
 from datasets import Features, Value
 
-from ..models import Annotation, ManifestEntry
+from ..models import HAND_ONLY_FIELDS, Annotation, ManifestEntry
 from .columns import SPLITS, TABLES
 from .shapes import (
     CLASS_LABELS,
@@ -38,7 +38,9 @@ CRAWL_SHAPES: dict[str, Shape] = {
     "id": Shape(Value("string"), False),
     "published": field_shape(ManifestEntry, "published"),
     "raw_text": Shape(Value("string"), False),
-    "annotation": struct_shape(Annotation, tuple(Annotation.model_fields)),
+    "annotation": struct_shape(
+        Annotation, tuple(name for name in Annotation.model_fields if name not in HAND_ONLY_FIELDS)
+    ),
 }
 """Rows of ``covidmeet-ds crawl``: a crawled page as read (its id in the crawl, publication date
 and text) with its rule annotation (with its doc_id, derived from the page id; label names

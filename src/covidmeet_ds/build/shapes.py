@@ -21,11 +21,12 @@ from datasets import ClassLabel, List, Value
 from pydantic import BaseModel
 
 from ..encoding import LabelPlan, encode_row
-from ..models import Category, Level
+from ..models import Category, Level, ReportKindName
 
 CLASS_LABELS: dict[str, tuple[str, ...]] = {
     "level": typing.get_args(Level),
     "category": typing.get_args(Category),
+    "report_kind": typing.get_args(ReportKindName),
 }
 """Literal types published as ``ClassLabel``, by name, with their names in contract order."""
 
@@ -77,12 +78,22 @@ def shape_of(annotation: Any, nullable: bool = False, description: str = "") -> 
         item = shape_of(typing.get_args(annotation)[0])
         return Shape(List(item.feature), nullable, item=item, description=description)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        shape = struct_shape(annotation, tuple(annotation.model_fields), nullable)
+        shape = struct_shape(annotation, published_fields(annotation), nullable)
         return replace(shape, description=description or one_line(annotation.__doc__))
     scalar = {str: "string", int: "int32", bool: "bool", float: "float64", date: "date32"}
     if annotation in scalar:
         return Shape(Value(scalar[annotation]), nullable, description=description)
     raise TypeError(f"no published feature for {annotation!r}")
+
+
+UNPUBLISHED_FIELDS = frozenset({"checked", "stage"})
+"""Model fields never published: review marks and the stage exist only in drafts, and only gold
+is published."""
+
+
+def published_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` that are published, in model order."""
+    return tuple(name for name in model.model_fields if name not in UNPUBLISHED_FIELDS)
 
 
 def field_shape(model: type[BaseModel], name: str) -> Shape:
@@ -231,6 +242,7 @@ __all__ = [
     "null_paths",
     "nullable",
     "one_line",
+    "published_fields",
     "row_encoder",
     "shape_of",
     "struct",
