@@ -294,3 +294,59 @@ def test_several_occurrences_fitting_the_shifts_are_refused() -> None:
     [(_, message)] = result.problems
     assert "the shifts of other repaired quotes lead from the stale start 0 to 100, 400" in message
     assert result.text == text
+
+
+# --- the command on a corpus -----------------------------------------------------------------
+
+BASE_HAND = "annotations/hand/cri-hubei-provincial-teleconference.yaml"
+LEVEL_QUOTE = (
+    "        quote: 全省疫情防控工作电视电话会议上\n        start: 313\n        end: 328\n"
+)
+
+
+def test_cli_says_what_it_chose_and_derived(
+    base_corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = base_corpus / BASE_HAND
+    original = path.read_text(encoding="utf-8")
+    assert LEVEL_QUOTE in original
+    stale = LEVEL_QUOTE.replace("会议上", "会议").replace("313", "316").replace("328", "330")
+    edited = original.replace(LEVEL_QUOTE, stale)
+    edited = "".join(
+        line for line in edited.splitlines(keepends=True) if not line.startswith("        text: ")
+    )
+    path.write_text(edited, encoding="utf-8")
+    assert main(["anchor", "--root", str(base_corpus)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    name = BASE_HAND
+    assert out[0] == f"{name}: anchored 0, repaired 1, derived 2 requirement text(s)"
+    assert (
+        f"{name}:30:9: meetings[0].level.evidence.quote: repaired: chose occurrence 2 of 2 at 313 "
+        "(nearest to the stale start 316)"
+    ) in out
+    assert any(
+        line.startswith(f"{name}:") and "requirements[1].text: derived text «要严格执行值班" in line
+        for line in out
+    ), out
+    assert path.read_text(encoding="utf-8") == original.replace(
+        LEVEL_QUOTE, LEVEL_QUOTE.replace("会议上", "会议").replace("328", "327")
+    )
+    assert validate_corpus(base_corpus) == []
+
+
+def test_cli_refuses_an_unclear_stale_offset_and_writes_nothing(
+    base_corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = base_corpus / BASE_HAND
+    original = path.read_text(encoding="utf-8")
+    stale = LEVEL_QUOTE.replace("会议上", "会议").replace("313", "246").replace("328", "260")
+    path.write_text(original.replace(LEVEL_QUOTE, stale), encoding="utf-8")
+    before = tree_snapshot(base_corpus)
+    assert main(["anchor", "--root", str(base_corpus)]) == 1
+    out = capsys.readouterr().out.strip()
+    assert out == (
+        f"{BASE_HAND}:30:9: meetings[0].level.evidence.quote: ambiguous quote: it occurs 2 times "
+        "(at 180, 313); the stale start 246 is not clearly nearer to 180 (66 characters) than to "
+        "313 (67); write the start of the one you mean"
+    )
+    assert tree_snapshot(base_corpus) == before

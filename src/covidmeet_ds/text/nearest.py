@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from . import to_simplified
-from .normalise import _simplify
+from . import PINYIN_READING, to_simplified
+from .normalise import _drop_pinyin, _simplify
 from .punctuation import fold_width
 
 _MAX_SEEDS = 200
@@ -38,6 +39,8 @@ _EXCERPT = 60
 # with as many edits the one matching most of the quote wins (``李四`` against ``李青山`` keeps
 # ``李`` matched instead of dropping it).
 _MATCH, _VARIANT, _EDIT = -1, 10, 20
+_READING = 5
+"""A pinyin reading left out of a quote: the commonest slip in a report with injected pinyin."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,12 @@ def explain_missing_quote(raw: str, quote: str) -> str:
     first = match.first
     plural = "" if match.differences == 1 else "s"
     where = f"closest text at {match.start}–{match.end} ({match.differences} difference{plural})"
-    if first.quote_has and first.raw_has:
+    if first.kind == PINYIN:
+        what = (
+            f"the raw text has the injected pinyin reading {first.raw_has!r}, which the quote "
+            "lacks: quotes keep it (labels drop it)"
+        )
+    elif first.quote_has and first.raw_has:
         what = (
             f"the quote has {_describe(first.quote_has)}, "
             f"the raw text {_describe(first.raw_has)}: {first.kind}"
@@ -93,7 +101,9 @@ def nearest_match(raw: str, quote: str) -> NearestMatch | None:
     """The raw span most like ``quote``; None when nothing is alike (or the quote is in ``raw``).
 
     A span equal to the quote up to Unicode normalisation is preferred; otherwise the closest by
-    edit distance, and None when more than half of the quote would have to change."""
+    edit distance, and None when more than half of the quote's characters would have to be
+    replaced, added or removed (script and width variants and left-out pinyin readings do not
+    count: a quote typed in Simplified without readings is still like its raw text)."""
     if not quote or quote in raw:
         return None
     for form in ("NFC", "NFKC"):
@@ -106,13 +116,13 @@ def nearest_match(raw: str, quote: str) -> NearestMatch | None:
     if aligned is None:
         return None
     start, end, operations = aligned
-    differences = sum(op != "=" for op, _, _ in operations)
-    if differences * 2 > len(quote):
+    differences = sum(op[0] != "=" for op in operations)
+    if sum(op[0] in _HARD for op in operations) * 2 > len(quote):
         return None
-    first = next((o for o in operations if o[0] != "="), None)
-    if first is None:  # equal under folding only, which the operations count as differences
+    first = next((i for i, op in enumerate(operations) if op[0] != "="), None)
+    if first is None:
         raise AssertionError("an alignment of a quote not in the text has no difference")
-    return NearestMatch(start, end, differences, _difference(raw, quote, first))
+    return NearestMatch(start, end, differences, _difference(raw, quote, operations, first))
 
 
 # --- equal up to Unicode normalisation -------------------------------------------------------
@@ -209,7 +219,10 @@ def _cluster(text: str, at: int) -> str:
 
 
 def _describe(characters: str) -> str:
-    """``'準' (U+6E96)``, with Unicode names except the uninformative ones of ideographs."""
+    """``'準' (U+6E96)``, with Unicode names except the uninformative ones of ideographs; a run of
+    more than three characters as itself."""
+    if len(characters) > 3:
+        return repr(characters)
     names = ", ".join(f"U+{ord(c):04X} {_name(c)}".rstrip() for c in characters)
     return f"{characters!r} ({names})"
 
@@ -241,6 +254,7 @@ def _diagonals(raw_folded: str, quote_folded: str) -> list[int]:
     k = _seed_length(len(quote_folded))
     while True:
         votes: Counter[int] = Counter()
+        frequent: Counter[int] = Counter()  # first hits of frequent k-grams: a last resort
         positions = range(len(quote_folded) - k + 1)
         step = max(1, len(positions) // _MAX_SEEDS)
         for position in positions[::step]:
@@ -249,9 +263,9 @@ def _diagonals(raw_folded: str, quote_folded: str) -> list[int]:
             while at != -1 and len(hits) <= _MAX_HITS:
                 hits.append(at)
                 at = raw_folded.find(gram, at + 1)
-            if len(hits) <= _MAX_HITS:
-                votes.update(at - position for at in hits)
+            (votes if len(hits) <= _MAX_HITS else frequent).update(at - position for at in hits)
         if votes or k == 1:
+            votes = votes or frequent
             break
         k = 1
     chosen: list[int] = []
@@ -271,18 +285,60 @@ def _band(quote_length: int) -> int:
 
 
 Operation = tuple[str, int, int]
-"""(``=`` same, ``~`` variant or other character, ``+`` raw has one the quote lacks, ``-`` the
-quote has one the raw text lacks; quote index; raw index)."""
+"""(``=`` same, ``v`` a script or width variant, ``~`` another character, ``+`` raw has one the
+quote lacks, ``-`` the quote has one the raw text lacks, ``p`` the raw text has a pinyin reading
+here that the quote lacks; quote index; raw index)."""
+
+_HARD = frozenset("~+-")
+"""Differences that make text unlike: when they are more than half the quote's length, nothing
+is alike. Variants and left-out readings are the typing slips this module is for."""
+
+PINYIN = "pinyin"
+"""``Difference.kind`` of an injected pinyin reading left out of the quote."""
 
 
 def _align(raw: str, quote: str) -> tuple[int, int, list[Operation]] | None:
-    raw_folded, quote_folded = _fold(raw), _fold(quote)
+    """The best alignment against the raw text and, when it has injected pinyin readings, against
+    the raw text without them (a reading the quote leaves out is one difference, not six)."""
+    quote_folded = _fold(quote)
+    views: list[tuple[str, Sequence[int] | None]] = [(raw, None)]
+    without, offsets, readings = _drop_pinyin(raw)
+    if readings:
+        views.append((without, offsets))
     best: tuple[int, int, int, list[Operation]] | None = None
-    for diagonal in _diagonals(raw_folded, quote_folded):
-        cost, start, end, operations = _banded(raw, quote, raw_folded, quote_folded, diagonal)
-        if best is None or (cost, start) < (best[0], best[1]):
-            best = (cost, start, end, operations)
+    for text, to_raw in views:
+        folded = _fold(text)
+        for diagonal in _diagonals(folded, quote_folded):
+            aligned = _banded(text, quote, folded, quote_folded, diagonal)
+            if to_raw is not None:
+                aligned = _through_readings(aligned, to_raw, len(raw))
+            if best is None or aligned[:2] < best[:2]:
+                best = aligned
     return None if best is None else best[1:]
+
+
+def _through_readings(
+    aligned: tuple[int, int, int, list[Operation]], to_raw: Sequence[int], raw_length: int
+) -> tuple[int, int, int, list[Operation]]:
+    """An alignment against the text without readings, in raw offsets, each reading inside the
+    span one ``p`` operation."""
+    cost, start, end, operations = aligned
+
+    def raw_index(index: int) -> int:
+        return to_raw[index] if index < len(to_raw) else raw_length
+
+    out: list[Operation] = []
+    expected = raw_index(start)
+    for move, q, r in operations:
+        position = raw_index(r)
+        if move != "-" and position > expected:
+            out.append(("p", q, expected))
+            cost += _READING
+        out.append((move, q, position))
+        if move != "-":
+            expected = position + 1
+    raw_end = raw_index(end - 1) + 1 if end > start else raw_index(start)
+    return cost, raw_index(start), raw_end, out
 
 
 def _banded(
@@ -318,7 +374,7 @@ def _banded(
                 if quote[q - 1] == raw[r - 1]:
                     diagonal_cost, diagonal_move = previous[k] + _MATCH, "="
                 elif quote_folded[q - 1] == raw_folded[r - 1]:
-                    diagonal_cost, diagonal_move = previous[k] + _VARIANT, "~"
+                    diagonal_cost, diagonal_move = previous[k] + _VARIANT, "v"
                 else:
                     diagonal_cost, diagonal_move = previous[k] + _EDIT, "~"
                 if diagonal_cost < best:
@@ -332,7 +388,7 @@ def _banded(
     while q > 0:
         r = diagonal + q + k - band
         move = step[q][k]
-        if move in ("=", "~"):
+        if move in ("=", "v", "~"):
             operations.append((move, q - 1, r - 1))
             q -= 1
         elif move == "-":
@@ -346,12 +402,24 @@ def _banded(
     return total, start, end, operations
 
 
-def _difference(raw: str, quote: str, operation: Operation) -> Difference:
-    move, q, r = operation
+_RUN = 10
+"""Missing or extra characters in a row shown together."""
+
+
+def _difference(raw: str, quote: str, operations: list[Operation], at: int) -> Difference:
+    move, q, r = operations[at]
+    if move == "p":
+        reading = PINYIN_READING.match(raw, r)
+        if reading is None:
+            raise AssertionError(f"no pinyin reading at raw offset {r}")
+        return Difference(q, r, "", reading.group(), PINYIN)
+    run = 1
+    while run < _RUN and at + run < len(operations) and operations[at + run][0] == move in "+-":
+        run += 1
     if move == "-":
-        return Difference(q, r, _cluster(quote, q), "", "an extra character in the quote")
+        return Difference(q, r, quote[q : q + run], "", "an extra character in the quote")
     if move == "+":
-        return Difference(q, r, "", _cluster(raw, r), "a character missing from the quote")
+        return Difference(q, r, "", raw[r : r + run], "a character missing from the quote")
     quote_has, raw_has = _cluster(quote, q), _cluster(raw, r)
     return Difference(q, r, quote_has, raw_has, _variant_kind(quote_has, raw_has))
 
@@ -382,4 +450,4 @@ def _excerpt(raw: str, match: NearestMatch) -> str:
     return ("…" if start > match.start else "") + shown + ("…" if end < match.end else "")
 
 
-__all__ = ["Difference", "NearestMatch", "explain_missing_quote", "nearest_match"]
+__all__ = ["PINYIN", "Difference", "NearestMatch", "explain_missing_quote", "nearest_match"]
