@@ -361,6 +361,38 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_labelstudio_export(args: argparse.Namespace) -> int:
+    from .labelstudio.commands import export_tasks
+
+    outcome = export_tasks(args.root, args.doc_ids, args.to, force=args.force)
+    if outcome.problems:
+        print(render(outcome.problems, args.format))
+        print(f"{len(outcome.problems)} problem(s); nothing was written", file=sys.stderr)
+        return 1
+    for value in outcome.unplaced:  # not an error: the person labels it if it is there
+        print(f"not pre-annotated: {value}", file=sys.stderr)
+    tasks, config = outcome.written
+    print(f"wrote {tasks} (tasks) and {config} (labelling config)")
+    return 0
+
+
+def _cmd_labelstudio_import(args: argparse.Namespace) -> int:
+    from .labelstudio.importer import import_export
+
+    outcome = import_export(args.root, args.export, force=args.force, annotator=args.annotator)
+    if outcome.problems:
+        print(render(outcome.problems, args.format))
+        print(f"{len(outcome.problems)} problem(s); nothing was written", file=sys.stderr)
+        return 1
+    for doc_id in outcome.skipped:
+        print(f"skipped {doc_id}: no submitted annotation in the export", file=sys.stderr)
+    for name in outcome.written:
+        print(f"wrote {name}")
+    if not outcome.written:
+        print("nothing to import: no task has a submitted annotation", file=sys.stderr)
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from .build.staging import StagingError
     from .export import ExportError, ExportUnavailable, export, summary
@@ -800,6 +832,52 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, metavar="DIR", help="output folder, replaced as a whole"
     )
     view.set_defaults(run=_cmd_view)
+    labelstudio = commands.add_parser(
+        "labelstudio",
+        help="Label Studio round trip: export pre-annotated tasks, import corrected annotations",
+    )
+    studio = labelstudio.add_subparsers(dest="studio_command", required=True, metavar="ACTION")
+    studio_export = studio.add_parser(
+        "export",
+        help="write the labelling config and tasks pre-annotated by the rules",
+        description="Write FILE (tasks: the raw text of each report with the rules' output as "
+        "predictions, for Label Studio's import) and FILE's name with .config.xml (the labelling "
+        "config for the project's settings).",
+    )
+    root_option(studio_export)
+    format_option(studio_export)
+    studio_export.add_argument(
+        "doc_ids",
+        nargs="*",
+        metavar="DOC_ID",
+        help="documents to export (default: every document without a gold annotation)",
+    )
+    studio_export.add_argument(
+        "--to", type=Path, required=True, metavar="FILE", help="the tasks file (JSON)"
+    )
+    studio_export.add_argument(
+        "--force", action="store_true", help="replace FILE and its config if they exist"
+    )
+    studio_export.set_defaults(run=_cmd_labelstudio_export)
+    studio_import = studio.add_parser(
+        "import",
+        help="turn a Label Studio JSON export into gold annotations (validated)",
+        description="Read a Label Studio JSON export of tasks made by `labelstudio export` and "
+        "write each submitted annotation to annotations/hand/<doc_id>.yaml (gold, provenance "
+        "from the rules, the annotator and the submission date), all or nothing.",
+    )
+    root_option(studio_import)
+    format_option(studio_import)
+    studio_import.add_argument("export", type=Path, metavar="FILE", help="the JSON export")
+    studio_import.add_argument(
+        "--force", action="store_true", help="replace existing gold annotations or drafts"
+    )
+    studio_import.add_argument(
+        "--annotator",
+        metavar="NAME",
+        help="who annotated, when the export gives only Label Studio user ids",
+    )
+    studio_import.set_defaults(run=_cmd_labelstudio_import)
 
     crawl = commands.add_parser(
         "crawl",
