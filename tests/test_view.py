@@ -106,6 +106,20 @@ def _meeting(**changes: Any) -> dict[str, Any]:
     return meeting
 
 
+HAND_FIELDS = {
+    "stage": "gold",
+    "provenance": {
+        "origin": "scratch",
+        "rules": [],
+        "annotated_by": "a test",
+        "reviewed_by": "a test",
+        "reviewed_on": "2026-11-30",
+    },
+    "report_kind": {"kind": "meeting_report"},
+}
+"""What a hand annotation says besides its labels (see the guidelines §1)."""
+
+
 def _annotation(annotator: str, meetings: list[dict], flags: tuple[str, ...] = ()) -> Annotation:
     return Annotation.model_validate(
         {
@@ -116,6 +130,7 @@ def _annotation(annotator: str, meetings: list[dict], flags: tuple[str, ...] = (
             "raw_sha256": SHA,
             "meetings": meetings,
             "quality_flags": list(flags),
+            **(HAND_FIELDS if annotator == "hand" else {}),
         }
     )
 
