@@ -144,18 +144,14 @@ def flat_columns(shapes: Mapping[str, Any], names: Iterable[str] | None = None) 
     return columns
 
 
-MEETING_CONTEXT = (
-    "level",
-    "jurisdiction",
-    "jurisdiction_code",
-    "province_iso",
-    "oxcgrt_region",
-    "date",
-    "date_precision",
-    "date_start",
-    "date_end",
-    "published",
-)
+def _meeting_context() -> tuple[str, ...]:
+    """The meeting's columns a speaker row repeats: those a requirement row repeats, and the
+    report's publication date."""
+    from .build.columns import MEETING_CONTEXT
+
+    return (*MEETING_CONTEXT, "published")
+
+
 """The meeting's columns repeated on each speaker row, for joins without the meetings table."""
 
 PLACE_KEYS = ("level", "jurisdiction", "jurisdiction_code", "province_iso", "oxcgrt_region")
@@ -208,7 +204,7 @@ def export_tables() -> dict[str, ExportTable]:
                     "speaker", "integer", "Position among the meeting's speakers (1 = first)."
                 ),
                 *flat_columns(speaker_fields),
-                *flat_columns(meetings, MEETING_CONTEXT),
+                *flat_columns(meetings, _meeting_context()),
             ),
         ),
         ExportTable(
@@ -368,7 +364,7 @@ def document_rows(
                     "meeting_id": meeting["meeting_id"],
                     "speaker": position,
                     **speaker,
-                    **{key: meeting[key] for key in MEETING_CONTEXT},
+                    **{key: meeting[key] for key in _meeting_context()},
                 },
             )
     for requirement in REQUIREMENTS.rows(document):

@@ -415,6 +415,18 @@ MEETINGS = Table(
 )
 
 _requirement_meeting = _meeting_columns(lambda record: record.meeting)
+MEETING_CONTEXT = (
+    "level",
+    "jurisdiction",
+    "jurisdiction_code",
+    "province_iso",
+    "oxcgrt_region",
+    "date",
+    "date_precision",
+    "date_start",
+    "date_end",
+)
+"""The meeting's columns a requirement row repeats (its level, jurisdiction, keys and dates)."""
 REQUIREMENTS = Table(
     name="requirements",
     description="One row per gold requirement, with its category's cross-walk and its "
@@ -437,20 +449,7 @@ REQUIREMENTS = Table(
             CROSSWALK_SHAPES["oxcgrt_indicators"],
             lambda r: crosswalk(r.requirement.category)["oxcgrt_indicators"],
         ),
-        *(
-            _requirement_meeting[name]
-            for name in (
-                "level",
-                "jurisdiction",
-                "jurisdiction_code",
-                "province_iso",
-                "oxcgrt_region",
-                "date",
-                "date_precision",
-                "date_start",
-                "date_end",
-            )
-        ),
+        *(_requirement_meeting[name] for name in MEETING_CONTEXT),
         column("published", _PUBLISHED, lambda r: r.entry.published),
     ),
 )
@@ -549,6 +548,7 @@ def descriptions(table: Table) -> dict[str, str]:
 __all__ = [
     "DOCUMENTS",
     "MEETINGS",
+    "MEETING_CONTEXT",
     "REQUIREMENTS",
     "SPLITS",
     "TABLES",
