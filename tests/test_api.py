@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import covidmeet_ds
+from covidmeet_ds.cli import main
 from covidmeet_ds.corpus import Layout
 from covidmeet_ds.reader import iter_manifest
 
@@ -156,11 +157,20 @@ def readme_example() -> str:
 
 
 def test_the_readme_example_runs(repo_copy: Path, monkeypatch, capsys) -> None:
+    # a report added but not yet annotated (no gold) is part of a growing corpus
+    added = repo_copy.parent / "added.txt"
+    added.write_text("禾田镇开展春季植树活动\n\n3月12日，禾田镇干部群众在河堤栽种树苗。\n", "utf-8")
+    assert main(["add", "--root", str(repo_copy), str(added), "--published", "2021-03-12"]) == 0
+    unannotated = [e.doc_id for e in iter_manifest(Layout(repo_copy)) if e.status == "unannotated"]
+    assert unannotated
     monkeypatch.chdir(repo_copy)
     before = tree_snapshot(repo_copy)
     namespace: dict = {}
     exec(compile(readme_example(), "README.md (Python API)", "exec"), namespace)
     out = capsys.readouterr().out
+    for document in namespace["documents"]:  # the example prints each document with gold
+        shown = f"{document.entry.doc_id} {document.entry.published} " in out
+        assert shown == (document.hand is not None), document.entry.doc_id
     evaluation = namespace["evaluation"]
     assert isinstance(evaluation, covidmeet_ds.PredictionEvaluation)
     assert evaluation.split == "train"

@@ -317,8 +317,6 @@ def test_documents_nest_the_full_gold_annotation(built: Path, tmp_path: Path) ->
     rows = [row for dataset in loaded.values() for row in dataset]
     assert sorted(row["doc_id"] for row in rows) == sorted(_manifest_ids())
     for row in rows:
-        hand = gold[row["doc_id"]]
-        assert row["hand"]["raw_sha256"] == hand["raw_sha256"]
         rule_path = REPO / "annotations" / "rule" / f"{row['doc_id']}.yaml"
         if rule_path.is_file():
             rule = yaml.safe_load(rule_path.read_text(encoding="utf-8"))
@@ -326,6 +324,11 @@ def test_documents_nest_the_full_gold_annotation(built: Path, tmp_path: Path) ->
             assert len(row["rule"]["meetings"]) == len(rule["meetings"])
         else:
             assert row["rule"] is None
+        hand = gold.get(row["doc_id"])
+        if hand is None:  # a report added but not yet annotated is published without gold
+            assert row["hand"] is None
+            continue
+        assert row["hand"]["raw_sha256"] == hand["raw_sha256"]
         for meeting in row["hand"]["meetings"]:
             evidence = meeting["evidence"]
             assert row["raw_text"][evidence["start"] : evidence["end"]] == evidence["quote"]

@@ -463,9 +463,12 @@ def test_refuses_the_corpus_root_or_a_folder_holding_it(where: str, repo_copy: P
 def test_invalid_corpus_writes_nothing(
     repo_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    path = next((repo_copy / "annotations" / "hand").glob("*.yaml"))
+    # a seed's gold, which has a provincial meeting (a report added later may have none)
+    path = repo_copy / "annotations" / "hand" / "cri-hubei-provincial-teleconference.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(re.sub(r"level: provincial", "level: provinicial", text, count=1), "utf-8")
+    broken = re.sub(r"level: provincial", "level: provinicial", text, count=1)
+    assert broken != text
+    path.write_text(broken, "utf-8")
     out = tmp_path / "out"
     assert main(["export", "--root", str(repo_copy), "--to", str(out)]) == 1
     captured = capsys.readouterr()
@@ -534,7 +537,7 @@ def test_a_full_width_semicolon_is_an_ordinary_character(repo_copy: Path, tmp_pa
 def _annotation(name: str | None, roles: list[str], titles: list[str]) -> Annotation:
     """A real gold annotation whose first meeting has one invented speaker (not validated again:
     only the values the export joins matter here)."""
-    path = next((REPO / "annotations" / "hand").glob("*.yaml"))
+    path = REPO / "annotations" / "hand" / "cri-hubei-provincial-teleconference.yaml"  # a seed
     annotation = Annotation.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     meeting = annotation.meetings[0]
     speaker = meeting.speakers[0].model_copy(

@@ -29,6 +29,7 @@ from covidmeet_ds.predictions import (
 from covidmeet_ds.reader import iter_manifest, load_annotation
 
 from .conftest import REPO, tree_snapshot
+from .rules_helpers import SEED_FILES
 
 SICHUAN = "jinchutou-sichuan-speech"
 HUBEI = "cri-hubei-provincial-teleconference"
@@ -125,7 +126,8 @@ def test_split_assignments_are_the_builds(tmp_path: Path, splits: dict[str, str]
 def test_rule_annotations_as_predictions_give_the_rules_scores(
     tmp_path: Path, split: str, splits, rules, gold
 ) -> None:
-    chosen = {d: a for d, a in gold.items() if split == "all" or splits[d] == split}
+    in_split = {d for d in splits if split == "all" or splits[d] == split}
+    chosen = {d: a for d, a in gold.items() if d in in_split}
     expected = score(chosen, {d: rules[d] for d in chosen}).to_dict()
     path = tmp_path / "predictions.jsonl"
     path.write_text(jsonl(list(rules.values())), encoding="utf-8")
@@ -134,7 +136,9 @@ def test_rule_annotations_as_predictions_give_the_rules_scores(
     assert from_file.scores.to_dict() == expected == in_memory.scores.to_dict()
     assert from_file.gold == tuple(d for d in gold if d in chosen)
     assert from_file.missed == ()
-    assert set(from_file.outside_split) == set(rules) - set(chosen)
+    assert set(from_file.outside_split) == set(rules) - in_split
+    # a report added but not yet annotated is predicted, listed and not scored
+    assert set(from_file.without_gold) == (set(rules) & in_split) - set(gold)
 
 
 def test_gold_as_predictions_scores_one(gold) -> None:
@@ -188,7 +192,7 @@ def test_items_that_are_not_annotations_are_named(gold) -> None:
 # --- the command -----------------------------------------------------------------------------
 
 
-def test_cli_scores_a_good_file_and_writes_nothing(corpus: Path, capsys, rules) -> None:
+def test_cli_scores_a_good_file_and_writes_nothing(corpus: Path, capsys, rules, gold) -> None:
     path = corpus.parent / "predictions.jsonl"
     path.write_text(jsonl(list(rules.values())), encoding="utf-8")
     before = tree_snapshot(corpus)
@@ -197,12 +201,17 @@ def test_cli_scores_a_good_file_and_writes_nothing(corpus: Path, capsys, rules) 
     )
     assert status == 0
     assert tree_snapshot(corpus) == before  # reports/evaluation.json is the rules' report
-    assert f"Predictions `{path}` on all documents: {len(rules)} documents with gold" in out
+    assert (
+        f"Predictions `{path}` on all documents: {len(gold)} documents with gold, "
+        f"{len(gold)} of them predicted." in out
+    )
     assert "**All documents, all documents (micro-averaged)**" in out
     assert "| predictions |" in out
     assert "**All documents, predictions per document**" in out
-    for doc_id in rules:
+    for doc_id in gold:
         assert f"| `{doc_id}` |" in out
+    for doc_id in set(rules) - set(gold):  # a report added but not yet annotated
+        assert f"| `{doc_id}` |" not in out and f"`{doc_id}`" in out
     assert "Micro-averaged over gold meetings" in out
     assert "development figures" not in out  # that note is about the rules on the seed reports
 
@@ -472,7 +481,8 @@ def test_a_prediction_for_a_document_without_gold_is_listed_not_scored(corpus: P
         encoding="utf-8",
     )
     (corpus / "annotations" / "hand" / f"{SICHUAN}.yaml").unlink()
-    evaluation = evaluate_predictions(rules.values(), corpus, "all")
+    seed_ids = {entry.doc_id for entry in iter_manifest(Layout(REPO)) if entry.file in SEED_FILES}
+    evaluation = evaluate_predictions([rules[d] for d in seed_ids], corpus, "all")
     assert evaluation.without_gold == (SICHUAN,)
     assert SICHUAN not in evaluation.gold
     assert SICHUAN not in evaluation.scores.documents
