@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from . import strictjson
 from .corpus import (
     InputError,
     Layout,
@@ -213,29 +214,6 @@ def _encoded_text(
     return data, _text_problem(data, where, line, key)
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _json_line(line: str) -> Any:
-    return json.loads(
-        line, object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant
-    )
-
-
 def read_jsonl(path: Path, options: AddOptions) -> tuple[list[Page], list[Problem]]:
     """A JSON Lines file: one report per record (blank lines are no records)."""
     shown = str(path)
@@ -250,11 +228,11 @@ def read_jsonl(path: Path, options: AddOptions) -> tuple[list[Page], list[Proble
         if not line.strip():
             continue
         try:
-            record = _json_line(line)
+            record = strictjson.loads(line)
         except json.JSONDecodeError as error:
             problems.append(_problem(shown, number, f"not JSON: {error.msg}", error.colno))
             continue
-        except (_DuplicateKey, ValueError, RecursionError) as error:
+        except (ValueError, RecursionError) as error:  # StrictJsonError is a ValueError
             problems.append(_problem(shown, number, f"not a record: {error}"))
             continue
         if not isinstance(record, dict):

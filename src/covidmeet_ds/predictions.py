@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from . import strictjson
 from .corpus import InputError, Layout, decode_utf8
 from .errors import CorpusInvalid, NothingToScore, PredictionsInvalid
 from .evaluate import PROTOCOL, Scores, render_markdown, score
@@ -48,9 +49,6 @@ IN_MEMORY = "<predictions>"
 PREDICTIONS = "predictions"
 """The annotator's name in the tables."""
 
-MAX_INTEGER_DIGITS = 18
-"""Offsets and ordinals are counts: a longer integer is refused before Python converts it."""
-
 
 # --- Reading a JSON Lines file -------------------------------------------------------------------
 
@@ -67,31 +65,6 @@ class PredictionLine(NamedTuple):
         return 1 if self.text is None else json_column(self.text, loc)
 
 
-class _Refused(ValueError):
-    """JSON that the standard parser reads but a prediction may not hold."""
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    mapping: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in mapping:
-            raise _Refused(f"duplicate key {key!r} in one object")
-        mapping[key] = value
-    return mapping
-
-
-def _constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a JSON number")
-
-
-def _integer(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
-        shown = text if len(text) <= 20 else f"{text[:20]}… ({len(text)} characters)"
-        raise _Refused(f"number {shown} is too large")
-    return int(text)
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_constant, parse_int=_integer)
 _SPACE = re.compile(r"[ \t\r\n]*")
 """JSON's whitespace (and only it: U+3000 or U+2028 outside a string are errors)."""
 
@@ -104,7 +77,7 @@ def _skip_space(line: str, at: int) -> int:
 
 def _decode(line: str) -> Any:
     start = _skip_space(line, 0)
-    value, end = _DECODER.raw_decode(line, start)
+    value, end = strictjson.DECODER.raw_decode(line, start)
     end = _skip_space(line, end)
     if end != len(line):
         raise json.JSONDecodeError("extra data after the annotation", line, end)
@@ -119,7 +92,7 @@ def _member_at(line: str, at: int, key: str) -> tuple[int, int] | None:
         value_at = _skip_space(line, _skip_space(line, after) + 1)  # past the colon
         if name == key:
             return at, value_at
-        at = _skip_space(line, _DECODER.raw_decode(line, value_at)[1])
+        at = _skip_space(line, strictjson.DECODER.raw_decode(line, value_at)[1])
         if not line.startswith(",", at):
             return None
         at = _skip_space(line, at + 1)
@@ -132,7 +105,7 @@ def _item_at(line: str, at: int, index: int) -> int | None:
     for _ in range(index):
         if line.startswith("]", at):
             return None
-        at = _skip_space(line, _DECODER.raw_decode(line, at)[1])
+        at = _skip_space(line, strictjson.DECODER.raw_decode(line, at)[1])
         if not line.startswith(",", at):
             return None
         at = _skip_space(line, at + 1)
@@ -166,7 +139,7 @@ def parse_line(name: str, number: int, line: str) -> tuple[Annotation | None, li
         data = _decode(line)
     except json.JSONDecodeError as error:
         return None, [Problem(name, number, error.colno, "", f"malformed JSON: {error.msg}")]
-    except _Refused as error:
+    except strictjson.StrictJsonError as error:
         return None, [Problem(name, number, 1, "", f"malformed JSON: {error}")]
     except RecursionError:
         return None, [Problem(name, number, 1, "", "malformed JSON: nesting too deep")]
