@@ -18,8 +18,8 @@ from covidmeet_ds.annotate import annotate_text
 from covidmeet_ds.cli import main
 from covidmeet_ds.corpus import Layout
 from covidmeet_ds.drafts import draft_from_rules, draft_yaml
+from covidmeet_ds.jsonpos import line_column
 from covidmeet_ds.labelstudio.config import CONTROL_BY_NAME, SPAN_LABELS, label_config
-from covidmeet_ds.labelstudio.jsonpos import line_column
 from covidmeet_ds.labelstudio.offsets import from_utf16, to_utf16, utf16_length
 from covidmeet_ds.models import Annotation, Level, QualityFlag, ReportKindName, Role
 from covidmeet_ds.reader import iter_manifest, raw_text

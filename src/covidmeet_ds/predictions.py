@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from json.decoder import scanstring
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,6 +31,7 @@ from . import strictjson
 from .corpus import InputError, Layout, decode_utf8
 from .errors import CorpusInvalid, NothingToScore, PredictionsInvalid
 from .evaluate import PROTOCOL, Scores, render_markdown, score
+from .jsonpos import line_column
 from .models import Annotation
 from .problems import Problem, error_message, field_path, input_problem
 from .reader import iter_manifest, load_annotation, raw_path, raw_text, read_regular_file
@@ -84,53 +84,10 @@ def _decode(line: str) -> Any:
     return value
 
 
-def _member_at(line: str, at: int, key: str) -> tuple[int, int] | None:
-    """In the object starting at ``at``: where ``key`` and its value start, None without it."""
-    at = _skip_space(line, at + 1)
-    while line.startswith('"', at):
-        name, after = scanstring(line, at + 1)
-        value_at = _skip_space(line, _skip_space(line, after) + 1)  # past the colon
-        if name == key:
-            return at, value_at
-        at = _skip_space(line, strictjson.DECODER.raw_decode(line, value_at)[1])
-        if not line.startswith(",", at):
-            return None
-        at = _skip_space(line, at + 1)
-    return None
-
-
-def _item_at(line: str, at: int, index: int) -> int | None:
-    """In the array starting at ``at``: where item ``index`` starts, None without it."""
-    at = _skip_space(line, at + 1)
-    for _ in range(index):
-        if line.startswith("]", at):
-            return None
-        at = _skip_space(line, strictjson.DECODER.raw_decode(line, at)[1])
-        if not line.startswith(",", at):
-            return None
-        at = _skip_space(line, at + 1)
-    return None if line.startswith("]", at) else at
-
-
 def json_column(line: str, loc: Sequence[str | int]) -> int:
     """1-based column, in a line of valid JSON, of the deepest part of ``loc`` it holds: a key
     where the key is written, an item where the item starts (as validation locates YAML)."""
-    at = _skip_space(line, 0)
-    found = at
-    for part in loc:
-        if isinstance(part, str) and line.startswith("{", at):
-            member = _member_at(line, at, part)
-            if member is None:
-                break
-            found, at = member
-        elif isinstance(part, int) and line.startswith("[", at):
-            item = _item_at(line, at, part)
-            if item is None:
-                break
-            found = at = item
-        else:
-            break
-    return found + 1
+    return line_column(line, loc, keys=True)[1]
 
 
 def parse_line(name: str, number: int, line: str) -> tuple[Annotation | None, list[Problem]]:

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from ..corpus import InputError, Layout, decode_utf8, parse_yaml, write_text_atomic
 from ..drafts import GUIDELINES_VERSION
+from ..jsonpos import line_column
 from ..models import RULE_VERSION_PATTERN, Annotation, ManifestEntry
 from ..problems import Problem, error_message, field_path, input_problem
 from ..promote import _manifest_edit, clean_gold_yaml
@@ -33,7 +34,6 @@ from ..text.labels import requirement_text
 from ..text.normalise import NormalisedText, normalise
 from ..validate import validate_corpus
 from .config import CONTROL_BY_NAME, SPAN, SPAN_LABELS, TEXT
-from .jsonpos import line_column
 from .offsets import from_utf16
 
 Path_ = tuple[str | int, ...]
