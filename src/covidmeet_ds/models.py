@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Literal
 
@@ -608,7 +609,7 @@ class Annotation(_Strict):
 
     @model_validator(mode="after")
     def _checked_marks_match_stage(self) -> Annotation:
-        for loc, evidence in _evidence_of(self):
+        for loc, evidence in iter_evidence(self):
             if self.stage == "draft" and evidence.checked is None:
                 raise _custom_error(
                     "checked_missing",
@@ -684,19 +685,17 @@ class Annotation(_Strict):
         return self
 
 
-def _evidence_of(model: BaseModel, loc: tuple = ()) -> list[tuple[tuple, Evidence]]:
+def iter_evidence(model: BaseModel, loc: tuple = ()) -> Iterator[tuple[tuple, Evidence]]:
     """Every Evidence inside ``model`` with its location (relative to the model)."""
-    found: list[tuple[tuple, Evidence]] = []
     for name in type(model).model_fields:
         value = getattr(model, name)
         items = enumerate(value) if isinstance(value, list) else [(None, value)]
         for index, item in items:
             here = (*loc, name) if index is None else (*loc, name, index)
             if isinstance(item, Evidence):
-                found.append((here, item))
+                yield here, item
             elif isinstance(item, BaseModel):
-                found.extend(_evidence_of(item, here))
-    return found
+                yield from iter_evidence(item, here)
 
 
 class ManifestEntry(_Strict):

@@ -6,10 +6,10 @@ Everything here returns :class:`Problem` values; nothing is printed and nothing 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from .corpus import (
     ANNOTATION_FOLDERS,
@@ -23,7 +23,7 @@ from .corpus import (
     YamlDocument,
 )
 from .corpus import modeline as expected_modeline
-from .models import Annotation, Evidence
+from .models import Annotation, Evidence, iter_evidence
 from .problems import (
     Problem,
     field_path,
@@ -41,19 +41,6 @@ from .reader import (
     resolve_inside,
 )
 from .text.nearest import explain_missing_quote
-
-
-def iter_evidence(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, Evidence]]:
-    """Every Evidence inside ``model`` with its location."""
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        items = enumerate(value) if isinstance(value, list) else [(None, value)]
-        for index, item in items:
-            here = (*loc, name) if index is None else (*loc, name, index)
-            if isinstance(item, Evidence):
-                yield here, item
-            elif isinstance(item, BaseModel):
-                yield from iter_evidence(item, here)
 
 
 def find_all(text: str, quote: str) -> list[int]:
