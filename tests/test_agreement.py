@@ -29,6 +29,7 @@ from covidmeet_ds.models import Annotation
 from covidmeet_ds.validate import validate_annotation_folders
 
 from .conftest import REPO
+from .hand_fields import HAND_FIELDS
 
 SHA = "0" * 64
 
@@ -153,16 +154,8 @@ def _annotation(doc_id: str, *meetings: dict) -> Annotation:
             "doc_id": doc_id,
             "annotator": "hand",
             "annotator_version": "1.0",
-            "stage": "gold",
-            "provenance": {
-                "origin": "scratch",
-                "rules": [],
-                "annotated_by": "a test",
-                "reviewed_by": "a test",
-                "reviewed_on": "2026-11-30",
-            },
             "raw_sha256": SHA,
-            "report_kind": {"kind": "meeting_report"},
+            **HAND_FIELDS,
             "meetings": list(meetings),
             "quality_flags": ["boilerplate"],
         }

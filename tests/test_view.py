@@ -35,6 +35,7 @@ from covidmeet_ds.view import (
 )
 
 from .conftest import REPO, tree_snapshot
+from .hand_fields import HAND_FIELDS
 from .view_html import Expected, check_marks, marks, parse
 
 SHA = "0" * 64
@@ -104,20 +105,6 @@ def _meeting(**changes: Any) -> dict[str, Any]:
     }
     meeting.update(changes)
     return meeting
-
-
-HAND_FIELDS = {
-    "stage": "gold",
-    "provenance": {
-        "origin": "scratch",
-        "rules": [],
-        "annotated_by": "a test",
-        "reviewed_by": "a test",
-        "reviewed_on": "2026-11-30",
-    },
-    "report_kind": {"kind": "meeting_report"},
-}
-"""What a hand annotation says besides its labels (see the guidelines §1)."""
 
 
 def _annotation(annotator: str, meetings: list[dict], flags: tuple[str, ...] = ()) -> Annotation:
